@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ARTICLE_MEDIA_TYPE",
     "Article",
     "Credit",
     "Entity",
@@ -32,6 +33,11 @@ __all__ = [
     "normalise_text",
     "utcnow",
 ]
+
+
+#: Media type of a :class:`RawDoc` whose body is one JSON article (a JSONL line, a feed item):
+#: the file reader produces it and extraction reads it.
+ARTICLE_MEDIA_TYPE = "application/x-storyline-article"
 
 
 def utcnow() -> datetime:

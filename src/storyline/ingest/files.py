@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from storyline.errors import BadInputError
-from storyline.model import RawDoc, Source, SourceKind, utcnow
+from storyline.model import ARTICLE_MEDIA_TYPE, RawDoc, Source, SourceKind, utcnow
 
 __all__ = [
     "ARTICLE_MEDIA_TYPE",
@@ -34,7 +34,6 @@ __all__ = [
     "source_for",
 ]
 
-ARTICLE_MEDIA_TYPE = "application/x-storyline-article"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _KINDS: dict[str, str] = {

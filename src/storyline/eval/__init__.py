@@ -1,0 +1,1 @@
+"""Evaluation of Storyline's stages on public data sets (``storyline eval ...``)."""
