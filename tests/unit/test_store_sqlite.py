@@ -31,6 +31,9 @@ from storyline.store.migrate import Migration, load_migrations, split_statements
 from storyline.store.query import parse_query, to_fts5
 from storyline.store.sqlite import SQLiteStore
 
+#: The schema version a fresh database migrates to (migrations are numbered without gaps).
+LATEST = len(load_migrations())
+
 
 def article(n: int, **fields: object) -> Article:
     values: dict[str, object] = {
@@ -74,7 +77,7 @@ def test_url_forms_open_the_named_file_and_create_folders(
         opened = open_store(url)
         assert isinstance(opened, SQLiteStore) and isinstance(opened, Store)
         assert opened.path == path and opened.url == url
-        assert opened.migrate() == 1
+        assert opened.migrate() == LATEST
         opened.close()
         assert path.is_file()
 
@@ -109,11 +112,11 @@ def test_unmigrated_store_says_to_run_db_init_and_migrate_is_idempotent(db: Path
     ):
         with pytest.raises(StorageError, match="storyline db init"):
             call()
-    assert opened.migrate() == 1
-    assert opened.migrate() == 1
+    assert opened.migrate() == LATEST
+    assert opened.migrate() == LATEST
     assert opened.add_articles([article(1)]).inserted == ["a00001"]
     rows = raw(db).execute("SELECT version, name FROM schema_migrations").fetchall()
-    assert rows == [(1, "initial")]
+    assert rows[0] == (1, "initial") and [r[0] for r in rows] == list(range(1, LATEST + 1))
     opened.close()
 
 
@@ -147,11 +150,11 @@ def test_migrate_refuses_a_database_of_another_program(db: Path) -> None:
 
 def test_a_failing_migration_is_rolled_back_whole(db: Path) -> None:
     good = load_migrations()
-    broken = Migration(2, "broken", "CREATE TABLE half_done (x);\nCREATE TABLE oops (;\n")
+    broken = Migration(LATEST + 1, "broken", "CREATE TABLE half_done (x);\nCREATE TABLE oops (;\n")
     opened = SQLiteStore(str(db), migrations=[*good, broken])
-    with pytest.raises(StorageError, match="0002_broken"):
+    with pytest.raises(StorageError, match=f"{LATEST + 1:04d}_broken"):
         opened.migrate()
-    assert opened.schema_version() == 1
+    assert opened.schema_version() == LATEST
     names = {r[0] for r in raw(db).execute("SELECT name FROM sqlite_master")}
     assert "articles" in names and "half_done" not in names
     opened.close()
@@ -373,6 +376,24 @@ def test_an_article_and_its_links_are_read_in_one_snapshot(store: SQLiteStore) -
     assert sum("FROM related_links" in s for s in statements[1:-1]) == 1
 
 
+def test_search_folds_copies_of_one_story_into_its_original(store: SQLiteStore) -> None:
+    original = Article("w1", "Ceasefire talks resume", "Negotiators met in Cairo on Monday.")
+    copy = Article("w2", "Talks on a ceasefire resume", "CAIRO (AP) Negotiators met in Cairo.")
+    copy.duplicate_of = "w1"
+    other = Article("w3", "Cairo traffic", "Traffic in Cairo was heavy on Monday.")
+    store.add_articles([original, copy, other])
+    # The copy ranks first (its title is shorter), but the story shows as its original.
+    hits = store.search("cairo")
+    assert ids(hits) == ["w1", "w3"] or ids(hits) == ["w3", "w1"]
+    folded = next(hit for hit in hits if hit.article_id == "w1")
+    assert folded.copies == 1 and folded.title == "Ceasefire talks resume"
+    assert next(hit for hit in hits if hit.article_id == "w3").copies == 0
+    # A hit only on the copy still finds the story, shown as its original.
+    assert [(hit.article_id, hit.copies) for hit in store.search("AP")] == [("w1", 1)]
+    assert sorted(ids(store.search("cairo", copies=True))) == ["w1", "w2", "w3"]
+    assert len(store.search("cairo", limit=1)) == 1
+
+
 def test_search_limit(news: SQLiteStore) -> None:
     assert len(news.search("the", limit=2)) == 2
     assert news.search("the", limit=0) == []
@@ -515,7 +536,7 @@ def test_stats_count_what_is_stored(store: SQLiteStore) -> None:
     store.observe_lines("nrk", "d", ["a", "b"])
     stats = store.stats()
     assert {k: v for k, v in stats.items() if not k.endswith("_bytes")} == {
-        "schema_version": 1,
+        "schema_version": LATEST,
         "articles": 2,
         "duplicates": 1,
         "related_links": 2,

@@ -10,10 +10,20 @@ from __future__ import annotations
 import click
 
 from storyline import __version__
+from storyline.cli.cluster import cluster
 from storyline.cli.db import db
+from storyline.cli.dedup import dedup
+from storyline.cli.events import events_group, storylines_command, timeline_command
 from storyline.cli.ingest import extract, ingest, run
 from storyline.cli.read import list_articles, search, show
+from storyline.cli.similar import similar, similarity
+from storyline.cli.sources import opml, sitemap, source, warc
 from storyline.eval.cli import eval_group
+from storyline.eval.dedup_cli import dedup_command
+from storyline.eval.enrich_cli import enrich_command
+from storyline.eval.events_cli import events_command
+from storyline.eval.events_cli import storylines_command as eval_storylines_command
+from storyline.eval.similarity_cli import similarity_command
 
 __all__ = ["cli", "main"]
 
@@ -26,6 +36,19 @@ def cli() -> None:
 
 for command in (db, ingest, extract, run, search, show, list_articles, eval_group):
     cli.add_command(command)
+cli.add_command(similar)
+cli.add_command(similarity)
+for command in (source, opml, warc, sitemap):
+    cli.add_command(command)
+eval_group.add_command(similarity_command)
+eval_group.add_command(enrich_command)
+cli.add_command(dedup)
+cli.add_command(cluster)
+eval_group.add_command(dedup_command)
+for command in (events_group, storylines_command, timeline_command):
+    cli.add_command(command)
+eval_group.add_command(events_command)
+eval_group.add_command(eval_storylines_command)
 
 
 def main() -> None:

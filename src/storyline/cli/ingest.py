@@ -22,9 +22,18 @@ from storyline.cli.common import (
     output_stream,
     report_error,
 )
+from storyline.cli.sources import (
+    import_feeds,
+    make_poller,
+    poll_store,
+    poll_summary,
+    print_message,
+)
 from storyline.errors import BadInputError
 from storyline.ingest.files import FileOptions, document_from_bytes, sniff_kind
-from storyline.model import Article, RawDoc
+from storyline.ingest.opml import starter_feeds
+from storyline.ingest.scheduler import Poller, ScheduleOptions
+from storyline.model import Article, RawDoc, utcnow
 from storyline.pipeline import IngestReport, Pipeline, PipelineOptions
 from storyline.store.base import Store
 
@@ -80,7 +89,9 @@ def _contract_line(article: Article, path: str, all_fields: bool) -> dict[str, A
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--output", default="-", show_default=True, help="Output JSONL file.")
-@click.option("--enrich", is_flag=True, help="Add entities, quotes and dates (not yet built).")
+@click.option(
+    "--enrich", is_flag=True, help="Add entities, quotes, dates and keyphrases (docs/enrich.md)."
+)
 @click.option(
     "--all-fields", is_flag=True, help="Output every article field, not only the contract."
 )
@@ -90,11 +101,15 @@ def extract(
 ) -> None:
     """Extract clean articles from HTML and text files as JSONL (nothing is stored).
 
-    Each output line is {"path","title","text","published","author","language"}. FILE may be
-    ``-`` to read one document from stdin. Exit status 1 if any input failed.
+    Each output line is {"path","title","text","published","author","language"}; --enrich
+    adds "entities", "quotes", "dates" and "keyphrases". FILE may be ``-`` to read one
+    document from stdin. Exit status 1 if any input failed.
     """
+    enricher = None
     if enrich:
-        raise click.UsageError("--enrich needs the enrichment stage, which is not built yet")
+        from storyline.enrich import Enricher
+
+        enricher = Enricher()
     pipeline = Pipeline(None, PipelineOptions(files=FileOptions(max_bytes=max_bytes)))
     report = IngestReport()
     paths = [Path(f) for f in files if f != "-"]
@@ -116,6 +131,8 @@ def extract(
                 report_error(item)
                 continue
             line = _contract_line(item, item.origin or "", all_fields)
+            if enricher is not None:
+                line.update(enricher.enrich(item).contract())
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
     if not report.ok:
         sys.exit(1)
@@ -149,11 +166,36 @@ def example_paths() -> list[Path]:
     help="Ingest the seed documents shipped with Storyline first.",
 )
 @click.option("--once", is_flag=True, help="Do one round and exit (for scripts and tests).")
-def run(db_url: str, inbox: Path | None, interval: float, examples: bool, once: bool) -> None:
-    """Run Storyline: set up the database, ingest the examples, then watch the inbox.
-
-    This grows into the full service (feed polling, web app) as those parts land.
-    """
+@click.option(
+    "--feeds/--no-feeds",
+    default=True,
+    show_default=True,
+    help="Poll the feeds followed (see `storyline source list`).",
+)
+@click.option(
+    "--starter-feeds",
+    is_flag=True,
+    help="Follow Storyline's starter list of public news feeds if no feed is followed yet.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Feeds fetched at the same time (still one request at a time per host).",
+)
+def run(
+    db_url: str,
+    inbox: Path | None,
+    interval: float,
+    examples: bool,
+    once: bool,
+    feeds: bool,
+    starter_feeds: bool,
+    workers: int,
+) -> None:
+    """Run Storyline: set up the database, ingest the examples, then poll the feeds followed
+    on their schedules and watch the inbox, until Ctrl-C."""
     with opened_store(db_url) as store:
         err_console.print(f"Storyline {__version__}: database {store.url}")
         if examples:
@@ -161,26 +203,66 @@ def run(db_url: str, inbox: Path | None, interval: float, examples: bool, once: 
             err_console.print(f"examples: {_summary(report)}")
         if inbox is not None:
             inbox.mkdir(parents=True, exist_ok=True)
+        poller = _feed_poller(store, starter_feeds, workers) if feeds else None
         err_console.print(
             f"{store.count_articles()} articles stored. Try: storyline search "
             f"ceasefire --db {store.url}"
         )
-        if inbox is None or once:
+        if once:
             if inbox is not None:
                 _ingest(store, [inbox], FileOptions().max_bytes, quiet=True)
+            if poller is not None:
+                _poll(poller)
             return
-        err_console.print(f"watching {inbox} every {interval:g}s; Ctrl-C to stop")
+        if inbox is None and poller is None:
+            return
+        watching = [f"watching {inbox} every {interval:g}s"] if inbox is not None else []
+        if poller is not None:
+            watching.append(f"polling {len(poller.store.feed_sources())} feeds")
+        err_console.print(f"{'; '.join(watching)}; Ctrl-C to stop")
         seen: dict[Path, float] = {}
         try:
             while True:
-                changed = [
-                    p for p in inbox.rglob("*") if p.is_file() and seen.get(p) != p.stat().st_mtime
-                ]
-                if changed:
-                    for path in changed:
-                        seen[path] = path.stat().st_mtime
-                    report = _ingest(store, changed, FileOptions().max_bytes, quiet=True)
-                    err_console.print(f"inbox: {_summary(report)}")
+                if poller is not None:
+                    due = poller.next_due()
+                    if due is not None and due <= utcnow():
+                        _poll(poller)
+                if inbox is not None:
+                    changed = [
+                        p
+                        for p in inbox.rglob("*")
+                        if p.is_file() and seen.get(p) != p.stat().st_mtime
+                    ]
+                    if changed:
+                        for path in changed:
+                            seen[path] = path.stat().st_mtime
+                        report = _ingest(store, changed, FileOptions().max_bytes, quiet=True)
+                        err_console.print(f"inbox: {_summary(report)}")
                 time.sleep(interval)
         except KeyboardInterrupt:
             err_console.print("stopped")
+
+
+def _feed_poller(store: Store, starter: bool, workers: int) -> Poller | None:
+    """The poller over the feeds followed (after following the starter list if asked)."""
+    sources = poll_store(store)
+    if starter and not sources.feed_sources():
+        added = import_feeds(sources, starter_feeds())
+        err_console.print(
+            f"following {added} starter feeds (see `storyline source list`; "
+            "`storyline source remove` or `pause` the ones you do not want)"
+        )
+    if not sources.feed_sources(include_paused=False):
+        return None
+    return make_poller(store, Pipeline(store), options=ScheduleOptions(workers=workers))
+
+
+def _poll(poller: Poller) -> None:
+    """One poll cycle; each failing feed is one line, then a summary line."""
+    report = poller.run_cycle(on_message=print_message)
+    print_message(poll_summary(report))
+    if report.polled > 1 and report.failed == report.polled:
+        print_message(
+            "no feed could be reached: if this machine is offline, Storyline keeps retrying "
+            "each feed with back-off; everything else keeps working"
+        )

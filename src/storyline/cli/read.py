@@ -18,11 +18,16 @@ __all__ = ["list_articles", "search", "show"]
 @click.argument("query")
 @db_option
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--copies", is_flag=True, help="List duplicate copies of a story one by one.")
 @json_option
-def search(query: str, db_url: str, limit: int, as_json: bool) -> None:
-    """Full-text search over titles and texts: words, "phrases", OR, -exclusions."""
+def search(query: str, db_url: str, limit: int, copies: bool, as_json: bool) -> None:
+    """Full-text search over titles and texts: words, "phrases", OR, -exclusions.
+
+    One line per story: copies of one story (duplicates, syndicated versions) fold into
+    their original, shown with "and N more"; --copies lists them one by one.
+    """
     with opened_store(db_url) as store:
-        hits = store.search(query, limit=limit)
+        hits = store.search(query, limit=limit, copies=copies)
     if as_json:
         click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2))
         return
@@ -31,7 +36,8 @@ def search(query: str, db_url: str, limit: int, as_json: bool) -> None:
         return
     table = Table("id", "title", "snippet", box=None)
     for hit in hits:
-        table.add_row(hit.article_id, hit.title, hit.snippet)
+        title = f"{hit.title} (and {hit.copies} more)" if hit.copies else hit.title
+        table.add_row(hit.article_id, title, hit.snippet)
     Console().print(table)
 
 
@@ -69,12 +75,15 @@ def show(article_id: str, db_url: str, as_json: bool) -> None:
 @click.command("articles")
 @db_option
 @click.option("-n", "--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--copies", is_flag=True, help="Also list articles that are copies of another.")
 @json_option
-def list_articles(db_url: str, limit: int, as_json: bool) -> None:
-    """List stored articles (id, language, title), oldest first."""
+def list_articles(db_url: str, limit: int, copies: bool, as_json: bool) -> None:
+    """List stored articles (id, language, title), oldest first, one copy of each story."""
     rows = []
     with opened_store(db_url) as store:
         for article in store.iter_articles():
+            if article.duplicate_of and not copies:
+                continue
             rows.append(article)
             if len(rows) >= limit:
                 break

@@ -50,6 +50,9 @@ class SearchHit:
     title: str
     snippet: str
     score: float
+    #: How many stored copies (duplicates, syndicated versions) this story has besides the
+    #: one shown; 0 when searching with ``copies=True``, where every copy is its own hit.
+    copies: int = 0
 
 
 @runtime_checkable
@@ -95,8 +98,12 @@ class Store(Protocol):
         """How many articles are stored."""
         ...
 
-    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
-        """Full-text search over title and text; plain words, "phrases", OR and -exclusion."""
+    def search(self, query: str, *, limit: int = 20, copies: bool = False) -> list[SearchHit]:
+        """Full-text search over title and text; plain words, "phrases", OR and -exclusion.
+
+        One hit per story: duplicates fold into their original (``SearchHit.copies`` counts
+        them) unless ``copies`` is true.
+        """
         ...
 
     def upsert_source(self, source: Source) -> None:

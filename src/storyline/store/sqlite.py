@@ -18,6 +18,7 @@ Every ``sqlite3`` error leaves this module as a :class:`StorageError` saying wha
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import weakref
@@ -38,7 +39,10 @@ from storyline.store.migrate import (
     pending_migrations,
 )
 from storyline.store.query import parse_query, to_fts5
+from storyline.store.sqlite_dedup import SQLiteDedupMixin
+from storyline.store.sqlite_entities import SQLiteEntitiesMixin
 from storyline.store.sqlite_errors import error_code, storage_error, translate
+from storyline.store.sqlite_events import SQLiteEventsMixin
 from storyline.store.sqlite_rows import (
     FTS_CHECK,
     INSERT_ARTICLE,
@@ -57,6 +61,8 @@ from storyline.store.sqlite_rows import (
     time_text,
     to_json,
 )
+from storyline.store.sqlite_sources import SQLiteSourcesMixin
+from storyline.store.sqlite_vectors import SQLiteVectorsMixin
 
 __all__ = ["SQLiteStore", "sqlite_path"]
 
@@ -83,7 +89,13 @@ class _Reader:
         self.conn = conn
 
 
-class SQLiteStore:
+class SQLiteStore(
+    SQLiteVectorsMixin,
+    SQLiteDedupMixin,
+    SQLiteEntitiesMixin,
+    SQLiteSourcesMixin,
+    SQLiteEventsMixin,
+):
     """The :class:`~storyline.store.base.Store` on one SQLite file (see the module docstring).
 
     Opening does not create tables: call :meth:`migrate` (``storyline db init``) once. Opening
@@ -407,20 +419,62 @@ class SQLiteStore:
         with self._read("counting articles") as conn:
             return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, *, limit: int = 20, copies: bool = False) -> list[SearchHit]:
         """Full-text search, best first (BM25, title matches weigh more); never a syntax error.
 
         The input is parsed by :func:`storyline.store.query.parse_query`: plain words are
         ANDed, "quoted phrases", ``OR`` and ``-excluded`` terms work, everything else is text.
+
+        Readers want one copy of a story, not five: unless ``copies`` is true, hits that are
+        duplicates of one original fold into one hit, shown as the original (its id, title and
+        the best snippet among the copies), with ``copies`` counting the stored copies.
         """
         expression = to_fts5(parse_query(query))
         if expression is None or limit < 1:
             return []
         self._require_schema()
+        # Fetch more rows than asked for when folding, so folded copies do not starve the page.
+        fetch = limit if copies else min(limit * 5, limit + 500)
         with self._read("searching") as conn:
-            rows = conn.execute(SEARCH, (TITLE_WEIGHT, expression, limit)).fetchall()
+            rows = conn.execute(SEARCH, (TITLE_WEIGHT, expression, fetch)).fetchall()
+            if copies:
+                return [
+                    SearchHit(article_id=row[0], title=row[1], snippet=row[2], score=-float(row[3]))
+                    for row in rows
+                ]
+            best: dict[str, sqlite3.Row] = {}
+            for row in rows:
+                best.setdefault(row["story"], row)
+                if len(best) >= limit:
+                    break
+            return self._fold_hits(conn, list(best.values()))
+
+    def _fold_hits(self, conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[SearchHit]:
+        """Search hits shown as their stories' originals, with the number of copies each has."""
+        stories = [row["story"] for row in rows]
+        wanted = json.dumps(stories)  # one parameter, unpacked by SQLite's json_each
+        titles: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        if stories:
+            for story, title in conn.execute(
+                "SELECT id, title FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                (wanted,),
+            ):
+                titles[story] = title
+            for story, count in conn.execute(
+                "SELECT duplicate_of, count(*) FROM articles "
+                "WHERE duplicate_of IN (SELECT value FROM json_each(?)) GROUP BY duplicate_of",
+                (wanted,),
+            ):
+                counts[story] = int(count)
         return [
-            SearchHit(article_id=row[0], title=row[1], snippet=row[2], score=-float(row[3]))
+            SearchHit(
+                article_id=row["story"],
+                title=titles.get(row["story"], row["title"]),
+                snippet=row[2],
+                score=-float(row[3]),
+                copies=counts.get(row["story"], 0),
+            )
             for row in rows
         ]
 

@@ -58,7 +58,7 @@ SELECT_LINKS = (
 )
 SEARCH = (
     "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 24), "
-    "bm25(articles_fts, ?, 1.0) AS rank "
+    "bm25(articles_fts, ?, 1.0) AS rank, coalesce(a.duplicate_of, a.id) AS story "
     "FROM articles_fts JOIN articles AS a ON a.seq = articles_fts.rowid "
     "WHERE articles_fts MATCH ? ORDER BY rank, a.seq LIMIT ?"
 )
