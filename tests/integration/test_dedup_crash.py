@@ -10,12 +10,8 @@ agree with the groups in the index, no batch is there in part, and storing goes 
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,11 +19,11 @@ import pytest
 
 from storyline.dedup import DEFAULT_PARAMS
 from storyline.store.sqlite import SQLiteStore
+from tests.integration.crashkit import run_child_until_killed
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 BATCH = 40
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 CHILD = r"""
 import os, random, signal, sys
@@ -78,40 +74,11 @@ while True:
 
 
 def run_until_killed(db: Path, start: int, *, delay: float | None, die_in: int = -1) -> list[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db), str(start), str(die_in), str(BATCH)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    """Run the child; kill it ``delay`` s after its 3rd "begin" (or let it kill itself)."""
+    lines = run_child_until_killed(
+        CHILD, [str(db), str(start), str(die_in), str(BATCH)], delay=delay
     )
-    assert child.stdout is not None and child.stderr is not None
-    lines: list[str] = []
-    try:
-        if delay is not None:
-            begins = 0
-            while begins < 3:
-                line = child.stdout.readline()
-                assert line, f"child ended early: {child.stderr.read()}"
-                lines.append(line)
-                begins += line.startswith("begin")
-            time.sleep(delay)
-            os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    lines += child.stdout.read().splitlines()
-    stderr = child.stderr.read()
-    child.stdout.close()
-    child.stderr.close()
-    assert child.returncode == -signal.SIGKILL, stderr
-    return [line.strip() for line in lines]
+    return lines
 
 
 def committed(output: list[str]) -> list[int]:

@@ -55,7 +55,12 @@ def test_ingest_stores_entities_and_the_entity_page(tmp_path: Path, seeds: dict[
         related = {info.name: shared for info, shared in page_data.related}
         assert related["Cairo"] == 2 and related["Qatar"] == 2
         assert [q.text for q in page_data.quotes] == ["We are closer than we have ever been"]
-        assert page_data.events == [] and page_data.storylines == []
+        # Both seeds name Burns: their events (one storyline) are on his page, in time order.
+        events = store.entity_events(burns[0].id)
+        assert sum(event.naming for event in events) == 2
+        assert [e.id for e in page_data.events] == [e.id for e in events]
+        assert len({e.storyline_id for e in events}) == len(page_data.storylines) >= 1
+        assert sum(s.naming for s in page_data.storylines) == 2
 
         netanyahu = store.find_entities("Netanyahu")[0]
         assert netanyahu.name == "Benjamin Netanyahu" and netanyahu.articles == 3

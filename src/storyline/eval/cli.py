@@ -22,6 +22,7 @@ from storyline.eval.extraction import (
     subsample,
     summarise,
 )
+from storyline.eval.options import data_option
 
 __all__ = ["eval_group"]
 
@@ -73,13 +74,7 @@ def _print_table(summary: dict[str, dict[str, SystemScores]], wall: float) -> No
 
 
 @eval_group.command("extraction")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The shared data folder (default: $STORYLINE_SHARED/data or <repo>/../shared/data).",
-)
+@data_option
 @click.option(
     "--set",
     "which",

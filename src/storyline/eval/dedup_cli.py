@@ -13,6 +13,7 @@ import click
 from storyline.eval.dedup import DedupScores, evaluate
 from storyline.eval.dedup_set import DEFAULT_SEED, build_set
 from storyline.eval.extraction import default_data_dir
+from storyline.eval.options import data_option
 
 __all__ = ["dedup_command"]
 
@@ -57,13 +58,7 @@ def _print(scores: DedupScores, counts: dict[str, int], wall: float) -> None:
 
 
 @click.command("dedup")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The shared data folder (default: $STORYLINE_SHARED/data or <repo>/../shared/data).",
-)
+@data_option
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Set seed.")
 @click.option(
     "--sample",

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from storyline.eval.enrich import evaluate_enrich, publication_accuracy, rows
+from storyline.eval.options import data_option
 
 __all__ = ["enrich_command", "shared_data_dir"]
 
@@ -23,13 +24,7 @@ def shared_data_dir() -> Path:
 
 
 @click.command("enrich")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The shared data folder (default: ../shared/data).",
-)
+@data_option
 @click.option(
     "--gold",
     "gold_path",

@@ -34,6 +34,7 @@ from storyline.eval.events_data import (
 )
 from storyline.eval.events_fit import run_events, run_storylines
 from storyline.eval.fit_similarity import default_cache_dir
+from storyline.eval.options import data_option
 from storyline.link.events import EventClusterer
 from storyline.link.timeline import timeline
 
@@ -167,13 +168,6 @@ def _print(title: str, results: dict[str, dict[str, Any]], wall: float, extra: s
     )
 
 
-_data_option = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The shared data folder (default: $STORYLINE_SHARED/data or <repo>/../shared/data).",
-)
 _cache_option = click.option(
     "--cache/--no-cache",
     default=True,
@@ -183,7 +177,7 @@ _cache_option = click.option(
 
 
 @click.command("events")
-@_data_option
+@data_option
 @_cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def events_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
@@ -202,7 +196,7 @@ def events_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
 
 
 @click.command("storylines")
-@_data_option
+@data_option
 @_cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def storylines_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from storyline.embed.e5 import E5Embedder
 from storyline.errors import StorylineError
 from storyline.eval.fit_similarity import default_cache_dir
+from storyline.eval.options import data_option
 from storyline.eval.similarity import (
     PairSet,
     VectorCache,
@@ -61,13 +62,7 @@ def evaluate(model: SimilarityModel, pairs: PairSet) -> dict[str, dict[str, dict
 
 
 @click.command("similarity")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The shared data folder (default: $STORYLINE_SHARED/data or <repo>/../shared/data).",
-)
+@data_option
 @click.option(
     "--cache/--no-cache",
     default=True,

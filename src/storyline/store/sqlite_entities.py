@@ -4,8 +4,8 @@
 Writes: :meth:`put_enrichments` stores what the enrichment stage found for stored articles
 (entities, quotes, dates, keyphrases), replacing an earlier enrichment of the same article.
 Reads serve an entity's page: the entity and its names, its articles over time, a day-by-day
-timeline, the entities named alongside it and its quotes. Events and storylines (issue 5)
-join through the articles; :class:`EntityPage` has their slots ready.
+timeline, the entities named alongside it and its quotes, and the events and storylines its
+articles were clustered into (migration 0005), joined through the articles.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from storyline.store.sqlite_rows import time_text
 
 __all__ = [
     "EntityArticle",
+    "EntityEvent",
     "EntityInfo",
     "EntityPage",
     "EntityQuote",
@@ -65,16 +66,31 @@ class EntityQuote:
 
 
 @dataclass(slots=True)
+class EntityEvent:
+    """An event (or a storyline) whose articles name an entity, for the entity's page."""
+
+    id: str
+    title: str
+    #: When it happened (an event's resolved date, else its first article), ISO day.
+    day: str | None
+    #: How many of its articles name the entity.
+    naming: int
+    #: The storyline the event belongs to (None for a storyline itself).
+    storyline_id: str | None = None
+
+
+@dataclass(slots=True)
 class EntityPage:
-    """Everything an entity page shows; ``events``/``storylines`` wait for issue 5."""
+    """Everything an entity page shows."""
 
     entity: EntityInfo
     articles: list[EntityArticle]
     timeline: list[tuple[str, int]]
     related: list[tuple[EntityInfo, int]]
     quotes: list[EntityQuote]
-    events: list[str] = field(default_factory=list)
-    storylines: list[str] = field(default_factory=list)
+    #: Events and storylines naming the entity, in time order (empty before clustering).
+    events: list[EntityEvent] = field(default_factory=list)
+    storylines: list[EntityEvent] = field(default_factory=list)
 
 
 _ENTITY_COLUMNS = (
@@ -315,6 +331,34 @@ class SQLiteEntitiesMixin:
             ).fetchall()
         return [EntityQuote(row[0], row[1]) for row in rows]
 
+    def entity_events(self, entity_id: int, *, limit: int = 200) -> list[EntityEvent]:
+        """The events whose articles name an entity, in time order."""
+        self._require_schema()
+        with self._read("reading an entity's events") as conn:
+            rows = conn.execute(
+                "SELECT ev.id, ev.title, substr(coalesce(ev.event_date, ev.first_seen), 1, 10) "
+                "AS day, count(*), ev.storyline_id FROM article_entities x "
+                "JOIN article_events ae ON ae.article_id = x.article_id "
+                "JOIN events ev ON ev.id = ae.event_id WHERE x.entity_id = ? "
+                "GROUP BY ev.id ORDER BY day IS NULL, day, ev.id LIMIT ?",
+                (entity_id, limit),
+            ).fetchall()
+        return [EntityEvent(row[0], row[1], row[2], int(row[3]), row[4]) for row in rows]
+
+    def entity_storylines(self, entity_id: int, *, limit: int = 50) -> list[EntityEvent]:
+        """The storylines whose articles name an entity, by when they started."""
+        self._require_schema()
+        with self._read("reading an entity's storylines") as conn:
+            rows = conn.execute(
+                "SELECT s.id, s.label, substr(s.first_seen, 1, 10) AS day, count(*) "
+                "FROM article_entities x JOIN article_events ae ON ae.article_id = x.article_id "
+                "JOIN events ev ON ev.id = ae.event_id "
+                "JOIN storylines s ON s.id = ev.storyline_id WHERE x.entity_id = ? "
+                "GROUP BY s.id ORDER BY day IS NULL, day, s.id LIMIT ?",
+                (entity_id, limit),
+            ).fetchall()
+        return [EntityEvent(row[0], row[1], row[2], int(row[3])) for row in rows]
+
     def entity_page(self, entity_id: int, *, limit: int = 200) -> EntityPage | None:
         """An entity with its articles over time, timeline, co-occurring entities and quotes."""
         entity = self.get_entity(entity_id)
@@ -326,6 +370,8 @@ class SQLiteEntitiesMixin:
             timeline=self.entity_timeline(entity_id),
             related=self.co_occurring(entity_id),
             quotes=self.entity_quotes(entity_id),
+            events=self.entity_events(entity_id, limit=limit),
+            storylines=self.entity_storylines(entity_id),
         )
 
     def article_entities(self, article_id: str) -> list[EntityInfo]:
