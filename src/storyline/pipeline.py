@@ -139,7 +139,7 @@ class Pipeline:
                 continue
             report.documents += 1
             try:
-                yield extract(doc, self.options.extract, self.line_stats)
+                yield self.extract_document(doc)
             except BadInputError as error:
                 report.errors.append(error)
                 yield error

@@ -78,7 +78,8 @@ def test_rebuild_applies_a_new_scope(db: Path, seeds: dict[str, Path], tmp_path:
     ]
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
-    assert run_cli("ingest", str(path), "--db", str(db), "-q")[0] == 0
+    code, _, err = run_cli("ingest", str(path), "--db", str(db))
+    assert code == 0 and "1 of the added are copies of stored" in " ".join(err.split())
     assert marks(db) == {"a": None, "b": "a"}
     code, out, _ = run_cli("dedup", "scope", "--source", "vg=off", "--db", str(db))
     assert code == 0 and "vg: off" in out

@@ -51,6 +51,11 @@ def _summary(report: IngestReport) -> str:
         f"{report.files} files, {report.documents} documents: {report.inserted} added, "
         f"{report.skipped} already stored, {len(report.errors)} failed"
     )
+    if report.duplicates or report.revisions:
+        text += (
+            f"; {report.duplicates} of the added are copies of stored stories, "
+            f"{report.revisions} revisions of stored articles"
+        )
     if report.ignored:
         text += f" ({report.ignored} files of unknown type ignored)"
     return text
