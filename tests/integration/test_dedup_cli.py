@@ -109,3 +109,35 @@ def test_revisions_are_listed_with_what_changed(db: Path, tmp_path: Path) -> Non
 def test_explain_names_a_missing_article(db: Path) -> None:
     code, _, err = run_cli("dedup", "explain", "nope", "--db", str(db))
     assert code == 1 and "no indexed article 'nope'" in err
+
+
+def test_an_event_counts_independent_origins(
+    db: Path, seeds: dict[str, Path], tmp_path: Path
+) -> None:
+    """Two outlets running one story are one origin; a report of its own is another."""
+    text = seeds["000"].read_text("utf-8")
+    own = (  # a report of its own on the same call
+        "President Joe Biden spoke with Israeli Prime Minister Benjamin Netanyahu on Wednesday "
+        "about the ceasefire and hostage deal being negotiated in Cairo. Biden urged Netanyahu "
+        "to close the remaining gaps, the White House said, while Israeli officials said "
+        "disagreements over the Philadelphi corridor remained. Qatar and Egypt are mediating."
+    )
+    lines = [
+        {"id": "a", "title": "Biden call", "text": text, "source": "nrk"},
+        {"id": "b", "title": "Biden call", "text": text + "\nLes mer »", "source": "vg"},
+        {"id": "c", "title": "Biden presses Netanyahu", "text": own, "source": "dn"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    assert run_cli("ingest", str(path), "--db", str(db), "-q")[0] == 0
+    assert marks(db) == {"a": None, "b": "a", "c": None}
+    code, out, _ = run_cli("events", "list", "--db", str(db), "--json")
+    assert code == 0
+    events = json.loads(out)
+    shown = [
+        json.loads(run_cli("events", "show", e["id"], "--db", str(db), "--json")[1]) for e in events
+    ]
+    of_a = next(e for e in shown if "a" in e["article_ids"])
+    assert "b" in of_a["article_ids"]
+    expected = 2 if "c" in of_a["article_ids"] else 1
+    assert of_a["origins"] == expected < len(of_a["article_ids"])

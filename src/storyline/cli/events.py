@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from storyline.cli.common import db_option, err_console, json_option, opened_store
+from storyline.dedup.index import DedupStore
+from storyline.dedup.syndication import count_origins
 from storyline.embed.lexical import CorpusStats, terms
 from storyline.errors import BadInputError, StorylineError
 from storyline.link.signals import Centroid, make_item
@@ -89,13 +91,18 @@ def show_event(event_id: str, db_url: str, as_json: bool) -> None:
             )
         ids = events.event_articles(event_id)
         articles = store.get_articles(ids) if hasattr(store, "get_articles") else {}
+        origins = _origins(store, ids)
     if as_json:
         data = _jsonable(row)
         data["article_ids"] = ids
+        data["origins"] = origins
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     date = row.event_date.isoformat() if row.event_date else "date unknown"
-    click.echo(f"{row.title}\n{date} · {row.articles} articles · storyline {row.storyline_id}")
+    click.echo(
+        f"{row.title}\n{date} · {row.articles} articles from {origins} independent origins · "
+        f"storyline {row.storyline_id}"
+    )
     if row.merged_into:
         click.echo(f"merged into {row.merged_into}")
     for aid in ids:
@@ -104,6 +111,16 @@ def show_event(event_id: str, db_url: str, as_json: bool) -> None:
             f"  {aid}  {article.language or '??' if article else ''}  "
             f"{article.title if article else ''}"
         )
+
+
+def _origins(store: Store, article_ids: list[str]) -> int:
+    """Independent origins among an event's articles: copies of one story and reports crediting
+    one wire agency count once (docs/dedup.md); every article counts when dedup is off."""
+    if not isinstance(store, DedupStore):
+        return len(article_ids)
+    prints = [store.dedup_fingerprint(aid) for aid in article_ids]
+    unprinted = sum(1 for fp in prints if fp is None)
+    return count_origins(fp for fp in prints if fp is not None) + unprinted
 
 
 @events_group.command("merge")
