@@ -34,7 +34,7 @@ from storyline.eval.events_data import (
 )
 from storyline.eval.events_fit import run_events, run_storylines
 from storyline.eval.fit_similarity import default_cache_dir
-from storyline.eval.options import data_option
+from storyline.eval.options import cache_option, data_option
 from storyline.link.events import EventClusterer
 from storyline.link.timeline import timeline
 
@@ -168,17 +168,9 @@ def _print(title: str, results: dict[str, dict[str, Any]], wall: float, extra: s
     )
 
 
-_cache_option = click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep the evaluation texts' vectors in ~/.cache/storyline to make re-runs fast.",
-)
-
-
 @click.command("events")
 @data_option
-@_cache_option
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def events_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
     """Event clustering on WikinewsSum: B-cubed P/R/F1 beside the TF-IDF baseline."""
@@ -197,7 +189,7 @@ def events_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
 
 @click.command("storylines")
 @data_option
-@_cache_option
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def storylines_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
     """Storylines on Timeline17: B-cubed P/R/F1 and timeline date F1, beside the baseline."""

@@ -19,7 +19,7 @@ import numpy as np
 from storyline.embed.e5 import E5Embedder
 from storyline.errors import StorylineError
 from storyline.eval.fit_similarity import default_cache_dir
-from storyline.eval.options import data_option
+from storyline.eval.options import cache_option, data_option
 from storyline.eval.similarity import (
     PairSet,
     VectorCache,
@@ -63,12 +63,7 @@ def evaluate(model: SimilarityModel, pairs: PairSet) -> dict[str, dict[str, dict
 
 @click.command("similarity")
 @data_option
-@click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep the evaluation texts' vectors in ~/.cache/storyline to make re-runs fast.",
-)
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def similarity_command(data_dir: Path | None, cache: bool, as_json: bool) -> None:
     """Pearson with human similarity ratings (SemEval-2022 Task 8), beside the baselines."""
