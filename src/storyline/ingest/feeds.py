@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from storyline.errors import SourceError
+from storyline.ingest.xmlsafe import declares_entities
 from storyline.model import ARTICLE_MEDIA_TYPE, RawDoc, normalise_text
 
 __all__ = [
@@ -55,8 +56,6 @@ FEED_TYPES = (
     "application/xml",
     "text/xml",
 )
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z]")
 _TRACKING = re.compile(r"^(utm_|mc_|fbclid$|gclid$|ocid$|cmpid$|at_|_ga$|ref$|rss$|feed$)", re.I)
 _BLOCKS = {
     "p",
@@ -130,15 +129,7 @@ def looks_like_feed(body: bytes, content_type: str = "") -> bool:
 
 def _check_safe(origin: str, data: bytes) -> None:
     """Refuse entity declarations before the root element (billion laughs, XXE)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        for codec in ("utf-16",):
-            try:
-                data = data.decode(codec).encode("utf-8")
-            except UnicodeDecodeError:
-                break
-    match = _FIRST_ELEMENT.search(data)
-    prolog = data[: match.start()] if match else data
-    if _ENTITY.search(prolog):
+    if declares_entities(data):
         raise SourceError(
             origin,
             "refused: the feed declares XML entities (<!ENTITY>), which can expand without "

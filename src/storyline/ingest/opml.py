@@ -16,6 +16,7 @@ from importlib import resources
 from xml.sax.saxutils import quoteattr
 
 from storyline.errors import BadInputError
+from storyline.ingest.xmlsafe import declares_entities, safe_parser
 from storyline.model import Source
 
 __all__ = ["OpmlFeed", "parse_opml", "starter_feeds", "write_opml"]
@@ -36,11 +37,9 @@ def parse_opml(origin: str, data: bytes) -> list[OpmlFeed]:
     """The feeds in an OPML document, in document order, each URL once."""
     from lxml import etree
 
-    if b"<!ENTITY" in data.upper():
+    if declares_entities(data):
         raise BadInputError(origin, "refused: the OPML file declares XML entities (<!ENTITY>)")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
-    )
+    parser = safe_parser(recover=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:

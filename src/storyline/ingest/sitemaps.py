@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from storyline.errors import SourceError
 from storyline.ingest.fetch import Fetcher
+from storyline.ingest.xmlsafe import declares_entities, safe_parser
 
 __all__ = ["SitemapEntry", "parse_sitemap", "sitemap_entries"]
 
@@ -74,11 +75,9 @@ def parse_sitemap(origin: str, data: bytes) -> tuple[list[str], list[SitemapEntr
     """(child sitemaps of an index, page entries) of one sitemap document."""
     from lxml import etree
 
-    if b"<!ENTITY" in data[:65536].upper():
+    if declares_entities(data):
         raise SourceError(origin, "refused: the sitemap declares XML entities (<!ENTITY>)")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
-    )
+    parser = safe_parser(recover=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
