@@ -212,10 +212,11 @@ class Pipeline:
         report.inserted += len(result.inserted)
         report.skipped += len(result.skipped)
         inserted = set(result.inserted)
-        report.duplicates += sum(1 for a in batch if a.id in inserted and a.duplicate_of)
-        self._embed([a for a in batch if a.id in inserted], report)
-        self._enrich([a for a in batch if a.id in inserted], report)
-        self._cluster([a for a in batch if a.id in inserted], report)
+        added = [a for a in batch if a.id in inserted]
+        report.duplicates += sum(1 for a in added if a.duplicate_of)
+        self._embed(added, report)
+        self._enrich(added, report)
+        self._cluster(added, report)
         batch.clear()
 
     def _embed(self, articles: list[Article], report: IngestReport) -> None:
