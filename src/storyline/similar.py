@@ -20,12 +20,13 @@ This module sits above the stages and the store (like :mod:`storyline.pipeline`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from storyline.embed.base import Embedder, FloatVector, story_text
+from storyline.embed.base import Embedder, FloatMatrix, FloatVector, story_text
 from storyline.embed.lexical import TermStatistics
 from storyline.errors import BadInputError, ConfigError
 from storyline.extract import extract
@@ -111,8 +112,12 @@ def _root(article: Article) -> str:
 class SimilarNews:
     """The similar-news query over one store (see the module docstring).
 
-    The vector index is built on first use and reused while the number of vectors stays
-    the same, so a long-lived caller (the web app) pays for it once.
+    The vector index is built on first use and kept, so a long-lived caller (the web app)
+    pays for it once: when the store holds more vectors than the index, only the new ones
+    are added (an HNSW graph grows in place; rebuilding one of a million vectors took an
+    hour on the benchmark machine, docs/similar.md). ``refresh_seconds`` bounds how often a
+    query checks the store for new vectors (0: on every query); when vectors were removed,
+    the index is rebuilt.
     """
 
     def __init__(
@@ -123,14 +128,17 @@ class SimilarNews:
         *,
         candidates: int = CANDIDATES,
         hnsw_threshold: int = HNSW_THRESHOLD,
+        refresh_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.model = model or SimilarityModel()
         self.candidates = candidates
         self.hnsw_threshold = hnsw_threshold
+        self.refresh_seconds = refresh_seconds
         self._index: VectorIndex | None = None
-        self._indexed = -1
+        self._indexed_ids: set[str] = set()
+        self._checked = -float("inf")
         if self.model.params.embedder != embedder.name:
             raise ConfigError(
                 f"the similarity model was fitted on {self.model.params.embedder!r} vectors, "
@@ -153,17 +161,32 @@ class SimilarNews:
         return added
 
     def index(self) -> VectorIndex:
-        """The vector index over every cached vector (rebuilt when their number changed)."""
-        count = self.store.count_vectors(self.embedder.name)
-        if self._index is None or count != self._indexed:
+        """The vector index over every cached vector (see the class docstring)."""
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < self.refresh_seconds:
+            return self._index
+        self._checked = now
+        name = self.embedder.name
+        count = self.store.count_vectors(name)
+        if self._index is None or count < len(self._indexed_ids):
+            self._indexed_ids = set()
             self._index = build_index(
-                self.store.iter_vectors(self.embedder.name),
-                self.embedder.dim,
-                size=count,
-                threshold=self.hnsw_threshold,
+                self._unindexed(), self.embedder.dim, size=count, threshold=self.hnsw_threshold
             )
-            self._indexed = count
+        elif count > len(self._indexed_ids):
+            for ids, vectors in self._unindexed():
+                self._index.add(ids, vectors)
         return self._index
+
+    def _unindexed(self) -> Iterator[tuple[list[str], FloatMatrix]]:
+        """Stored vectors not in the index yet, in chunks; marks them as indexed."""
+        for ids, vectors in self.store.iter_vectors(self.embedder.name):
+            fresh = [n for n, article_id in enumerate(ids) if article_id not in self._indexed_ids]
+            if not fresh:
+                continue
+            chosen = [ids[n] for n in fresh]
+            self._indexed_ids.update(chosen)
+            yield chosen, vectors[fresh] if len(fresh) < len(ids) else vectors
 
     def vector_of(self, article: Article) -> FloatVector:
         """The article's cached vector, embedding (and caching) it when missing."""

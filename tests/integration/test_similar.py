@@ -191,6 +191,34 @@ class Broken:
         raise StorylineError("the model file is damaged")
 
 
+@pytest.mark.parametrize("threshold", [0, 10**9], ids=["hnsw", "exact"])
+def test_index_grows_with_the_store_without_a_rebuild(
+    wire_store: SQLiteStore, threshold: int
+) -> None:
+    finder = SimilarNews(wire_store, E5Embedder(), hnsw_threshold=threshold)
+    finder.fill_cache()
+    index = finder.index()
+    assert index.kind == ("hnsw" if threshold == 0 else "exact")
+    assert len(index) == 8
+    assert all(g.article.id != "late" for g in finder.for_article("ferry", limit=10).groups)
+    late = Article(
+        id="late",
+        title="Bergen harbour quay repaired after storm damage",
+        text="Divers finished repairing the breakwater of Bergen harbour after Tuesday's storm.",
+        language="en",
+    )
+    wire_store.add_articles([late])
+    finder.fill_cache()
+    assert finder.index() is index and len(index) == 9  # extended in place, not rebuilt
+    assert "late" in [g.article.id for g in finder.for_article("ferry", limit=10).groups]
+    lazy = SimilarNews(wire_store, E5Embedder(), hnsw_threshold=threshold, refresh_seconds=3600)
+    assert len(lazy.index()) == 9
+    wire_store.add_articles([Article(id="extra", title="Extra", text="Ferry news.", language="en")])
+    assert lazy.fill_cache() == 1
+    assert wire_store.count_vectors(lazy.embedder.name) == 10
+    assert len(lazy.index()) == 9  # not checked again within refresh_seconds
+
+
 def test_failing_embedder_loses_no_article_and_query_fills_in(tmp_path: Path) -> None:
     store = SQLiteStore(f"sqlite:///{tmp_path / 'b.db'}")
     store.migrate()

@@ -62,6 +62,38 @@ def test_awkward_inputs_get_vectors(e5: E5Embedder) -> None:
     assert e5.embed([]).shape == (0, 384)
 
 
+AWKWARD = [
+    EN,
+    DE,
+    "Путин встретился с Эрдоганом в Сочи 4 сентября.",
+    "以色列总理内塔尼亚胡与拜登通话，讨论停火协议。",
+    "نتنياهو يتحدث مع بايدن عن وقف إطلاق النار",
+    "  Spaces   everywhere\t\nand ﬁ ligatures, ①②, full-width ＡＢＣ and emoji 🇳🇴👍🏽  ",
+    "\u202eRTL override\u202c and \u200bzero width",
+    "ꯀꯥꯡꯂꯩꯄꯥꯛ 𐌰𐌱𐌲 \U000f0000",
+    " ".join([OTHER] * 30),
+]
+
+
+def test_numpy_tokenizer_counts_like_the_c_engine(e5: E5Embedder) -> None:
+    from storyline.embed.e5_numpy import NumpyE5
+
+    engine: NumpyE5 = e5._numpy_engine()
+    for text in AWKWARD:
+        assert engine.token_count(text) == e5.token_count(text), text
+        ids = engine.token_ids(text, 16)
+        assert len(ids) == min(16, e5.token_count(text))
+
+
+def test_numpy_and_c_engines_give_the_same_vectors(e5: E5Embedder) -> None:
+    c_engine = E5Embedder(engine="c")
+    assert c_engine.name == e5.name  # one model name: the vectors are interchangeable
+    cosines = (e5.embed(AWKWARD) * c_engine.embed(AWKWARD)).sum(axis=1)
+    assert cosines.min() > 0.999, cosines
+    with pytest.raises(ValueError, match="engine"):
+        E5Embedder(engine="gpu")  # type: ignore[arg-type]
+
+
 def test_max_tokens_is_checked() -> None:
     with pytest.raises(ValueError, match="max_tokens"):
         E5Embedder(4)
