@@ -34,6 +34,11 @@ class BadInputError(StorylineError):
         self.reason = reason
         super().__init__(f"{origin}: {reason}")
 
+    def __reduce__(self) -> tuple[type[StorylineError], tuple[str, str]]:
+        # Exceptions pickle as cls(*args); rebuild from both fields (engines ship errors
+        # between processes).
+        return (type(self), (self.origin, self.reason))
+
 
 class SourceError(StorylineError):
     """A source (feed, page, file system, archive) could not be reached or read."""
@@ -42,6 +47,11 @@ class SourceError(StorylineError):
         self.origin = origin
         self.reason = reason
         super().__init__(f"{origin}: {reason}")
+
+    def __reduce__(self) -> tuple[type[StorylineError], tuple[str, str]]:
+        # Exceptions pickle as cls(*args); rebuild from both fields (engines ship errors
+        # between processes).
+        return (type(self), (self.origin, self.reason))
 
 
 class StorageError(StorylineError):

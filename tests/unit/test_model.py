@@ -38,3 +38,15 @@ def test_article_round_trip() -> None:
     assert data["published"] == "2024-08-21T09:30:00+00:00"
     assert Article.from_dict(data) == article
     assert Article.from_dict({**data, "unknown": 1}) == article
+
+
+def test_input_errors_survive_pickling() -> None:
+    # Engines (Spark executors, worker processes) ship errors between processes.
+    import pickle
+
+    from storyline.errors import BadInputError, SourceError
+
+    for error in (BadInputError("a.txt", "empty file"), SourceError("https://x/feed", "timeout")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert (copy.origin, copy.reason, str(copy)) == (error.origin, error.reason, str(error))
