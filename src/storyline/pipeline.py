@@ -12,9 +12,10 @@ in flight; ids are stable, so running the same input again picks up where it sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from storyline.dedup import Decision, Deduplicator, DedupOptions
 from storyline.dedup.index import DedupStore
@@ -75,10 +76,27 @@ class IngestReport:
     #: Articles clustered into events; why event clustering stopped, if it did.
     clustered: int = 0
     cluster_error: str | None = None
+    #: Articles stored by an earlier run that stopped before their later stages (a crash
+    #: between the commit and clustering), finished by this run.
+    resumed: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@runtime_checkable
+class _EnrichedStore(Protocol):
+    def is_enriched(self, article_id: str) -> bool: ...
+
+
+@runtime_checkable
+class _PendingStore(Protocol):
+    """A store that can list articles stored but in no event yet (the SQLite store can)."""
+
+    def unclustered_ids(self, *, limit: int = 1000) -> list[str]: ...
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]: ...
 
 
 class Pipeline:
@@ -103,6 +121,7 @@ class Pipeline:
         self._dedup: Deduplicator | None = None
         #: The event clusterer over the store, resumed on the first batch (see _cluster).
         self.event_stream: EventStream | None = None
+        self._resumed = False
 
     def documents(
         self,
@@ -200,6 +219,9 @@ class Pipeline:
         return True
 
     def _flush(self, batch: list[Article], report: IngestReport) -> None:
+        if not self._resumed:
+            self._resumed = True
+            self._resume(report)
         if self.store is None or not (batch or self._dedup is not None):
             return
         if self._dedup is not None and isinstance(self.store, DedupStore):
@@ -219,6 +241,44 @@ class Pipeline:
         self._cluster(added, report)
         batch.clear()
 
+    def _resume(self, report: IngestReport) -> None:
+        """Finish the later stages of articles an interrupted run stored but never clustered.
+
+        Embedding, enrichment and clustering run after a batch's commit, so a crash (kill -9,
+        power loss) between the two leaves committed articles in no event. A re-run skips
+        them as already stored, so the first flush of every run picks them up here, oldest
+        first, and runs each missing stage on them: nothing committed stays half-processed.
+        """
+        store = self.store
+        if not self.options.events or not isinstance(store, EventStore):
+            return
+        if not isinstance(store, _PendingStore):
+            return
+        seen: set[str] = set()
+        while report.cluster_error is None:
+            ids = [i for i in store.unclustered_ids(limit=self.options.batch_size) if i not in seen]
+            if not ids:
+                return
+            seen.update(ids)
+            found = store.get_articles(ids)
+            articles = [found[i] for i in ids if i in found]
+            if self.options.embed and isinstance(store, VectorStore):
+                name = self._embedder().name
+                vectors = store.get_vectors(name, ids)
+                self._embed([a for a in articles if a.id not in vectors], report)
+            if isinstance(store, _EnrichedStore):
+                self._enrich([a for a in articles if not store.is_enriched(a.id)], report)
+            before = report.clustered
+            self._cluster(articles, report)
+            report.resumed += report.clustered - before
+
+    def _embedder(self) -> Embedder:
+        if self.embedder is None:
+            from storyline.embed.e5 import E5Embedder
+
+            self.embedder = E5Embedder()
+        return self.embedder
+
     def _embed(self, articles: list[Article], report: IngestReport) -> None:
         """Cache story vectors of newly stored articles, for similar news.
 
@@ -234,11 +294,7 @@ class Pipeline:
         from storyline.similar import embed_articles
 
         try:
-            if self.embedder is None:
-                from storyline.embed.e5 import E5Embedder
-
-                self.embedder = E5Embedder()
-            report.embedded += embed_articles(store, self.embedder, articles)
+            report.embedded += embed_articles(store, self._embedder(), articles)
         except (StorylineError, OSError, RuntimeError, ValueError, MemoryError) as error:
             report.embed_error = (
                 f"embedding stopped ({error}); articles were stored without vectors"
@@ -281,11 +337,7 @@ class Pipeline:
             if self.event_stream is None:
                 model = None
                 if self.options.embed and report.embed_error is None:
-                    if self.embedder is None:
-                        from storyline.embed.e5 import E5Embedder
-
-                        self.embedder = E5Embedder()
-                    model = self.embedder.name
+                    model = self._embedder().name
                 self.event_stream = EventStream(store, model)
             report.clustered += len(self.event_stream.add(articles))
         except (StorylineError, OSError, RuntimeError, ValueError, MemoryError) as error:

@@ -255,3 +255,39 @@ def test_kill_during_ingest_loses_nothing_and_resumes(tmp_path: Path) -> None:
         assert store.integrity_check() == []
     finally:
         store.close()
+
+
+def test_a_rerun_finishes_articles_an_interrupted_run_stored(tmp_path: Path) -> None:
+    """Stages after the commit (embed, enrich, cluster) are redone for articles a crashed run
+    stored: here the first run stops right after its commits (those stages switched off)."""
+    from storyline.pipeline import Pipeline, PipelineOptions
+    from storyline.store.sqlite import SQLiteStore
+
+    source = tmp_path / "news.jsonl"
+    texts = [
+        ("Storm closes harbour in Bergen", "Waves of eight metres closed the harbour on Tuesday."),
+        ("Ferries cancelled in western Norway", "Ferries to Askøy were cancelled by the storm."),
+        ("Brann beat Rosenborg", "Brann beat Rosenborg 2-0 in Bergen on Sunday."),
+    ]
+    source.write_text(
+        "".join(
+            json.dumps({"id": f"a{n}", "title": t, "text": x, "language": "en"}) + "\n"
+            for n, (t, x) in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'news.db'}")
+    store.migrate()
+    try:
+        interrupted = PipelineOptions(embed=False, enrich=False, events=False)
+        first = Pipeline(store, interrupted).ingest_paths([source])
+        assert first.inserted == 3 and first.resumed == 0
+        assert len(store.unclustered_ids()) == 3
+        again = Pipeline(store).ingest_paths([source])
+        assert (again.inserted, again.skipped, again.resumed) == (0, 3, 3)
+        assert store.unclustered_ids() == []
+        assert all(store.is_enriched(f"a{n}") for n in range(3))
+        assert store.count_vectors(Pipeline(store)._embedder().name) == 3
+        assert Pipeline(store).ingest_paths([source]).resumed == 0  # nothing left to finish
+    finally:
+        store.close()

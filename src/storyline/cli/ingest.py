@@ -58,6 +58,8 @@ def _summary(report: IngestReport) -> str:
         )
     if report.ignored:
         text += f" ({report.ignored} files of unknown type ignored)"
+    if report.resumed:
+        text += f"; finished {report.resumed} articles an interrupted run had stored"
     return text
 
 
