@@ -1,5 +1,5 @@
-"""Enrichment through the pipeline into a real SQLite file, the entity-page queries, and
-``storyline extract --enrich`` on the command line."""
+"""Enrichment through the pipeline into a real store (an SQLite file and a PostgreSQL
+database), the entity-page queries, and ``storyline extract --enrich`` on the command line."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from storyline.cli import cli
 from storyline.enrich import Enricher
 from storyline.model import Article, EntityKind
 from storyline.pipeline import Pipeline, PipelineOptions
+from storyline.store.postgres import PostgresStore
 from storyline.store.sqlite import SQLiteStore
+from tests.pg import open_any
 
 HTML = """<!DOCTYPE html><html lang="en"><head><title>Talks resume in Cairo</title>
 <meta property="article:published_time" content="2024-08-22T09:30:00Z"></head><body><article>
@@ -24,16 +26,18 @@ Prime Minister Benjamin Netanyahu did not comment, Israeli media reported.</p>
 </article></body></html>"""
 
 
-def _store(tmp_path: Path) -> SQLiteStore:
-    store = SQLiteStore(f"sqlite:///{tmp_path / 'enrich.db'}")
+def _store(url: str) -> SQLiteStore | PostgresStore:
+    store = open_any(url)
     store.migrate()
     return store
 
 
-def test_ingest_stores_entities_and_the_entity_page(tmp_path: Path, seeds: dict[str, Path]) -> None:
+def test_ingest_stores_entities_and_the_entity_page(
+    tmp_path: Path, store_url: str, seeds: dict[str, Path]
+) -> None:
     page = tmp_path / "talks.html"
     page.write_text(HTML, encoding="utf-8")
-    with _store(tmp_path) as store:
+    with _store(store_url) as store:
         pipeline = Pipeline(store, PipelineOptions(embed=False))
         report = pipeline.ingest_paths([seeds["000"], seeds["003"], page])
         assert report.ok and report.inserted == 3 and report.enriched == 3
@@ -80,8 +84,8 @@ def test_ingest_stores_entities_and_the_entity_page(tmp_path: Path, seeds: dict[
         assert {"Benjamin Netanyahu", "Bill Burns"} <= set(short.entities)
 
 
-def test_re_enrichment_replaces_and_unknown_ids_are_skipped(tmp_path: Path) -> None:
-    with _store(tmp_path) as store:
+def test_re_enrichment_replaces_and_unknown_ids_are_skipped(store_url: str) -> None:
+    with _store(store_url) as store:
         article = Article(id="t1", title="Mayor", text="Mayor Anne Hidalgo spoke in Paris.")
         store.add_articles([article])
         enricher = Enricher()

@@ -1,9 +1,10 @@
-"""Events and storylines through a real SQLite store, the real embedder and the real CLI:
-the seeds, resuming, user corrections that persist, and ``storyline cluster``."""
+"""Events and storylines through a real store (SQLite and PostgreSQL), the real embedder and
+the real CLI: the seeds, resuming, user corrections that persist, and ``storyline cluster``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from storyline.extract import ARTICLE_MEDIA_TYPE, extract
 from storyline.link.stream import EventStream
 from storyline.model import Article, RawDoc
 from storyline.pipeline import Pipeline, PipelineOptions
+from storyline.store.postgres import PostgresStore
 from storyline.store.sqlite import SQLiteStore
+from tests.pg import open_any
 
 #: When the two seed reports were published (the text files carry no date; a feed does):
 #: 003 reports the Thursday 4 July 2024 call, 000 the Wednesday 21 August 2024 call.
@@ -38,10 +41,15 @@ def seed_articles(seeds: dict[str, Path]) -> list[Article]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    opened = SQLiteStore(str(tmp_path / "news.db"))
-    opened.migrate()
-    return opened
+def db_url(store_url: str) -> str:
+    """A migrated database of each back end (these tests run on SQLite and PostgreSQL)."""
+    return store_url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[SQLiteStore | PostgresStore]:
+    with open_any(db_url) as opened:
+        yield opened
 
 
 def test_seeds_one_storyline_two_events(seeds: dict[str, Path], tmp_path: Path) -> None:
@@ -57,7 +65,7 @@ def test_seeds_one_storyline_two_events(seeds: dict[str, Path], tmp_path: Path) 
 
 
 def test_pipeline_clusters_and_corrections_persist(
-    store: SQLiteStore, seeds: dict[str, Path]
+    store: SQLiteStore | PostgresStore, seeds: dict[str, Path]
 ) -> None:
     embedder = E5Embedder()
     pipeline = Pipeline(store, PipelineOptions(enrich=False), embedder=embedder)
@@ -94,9 +102,11 @@ def test_pipeline_clusters_and_corrections_persist(
     assert store.get_event(new_event).storyline_id == target  # type: ignore[union-attr]
 
 
-def test_event_commands(store: SQLiteStore, seeds: dict[str, Path]) -> None:
+def test_event_commands(
+    store: SQLiteStore | PostgresStore, db_url: str, seeds: dict[str, Path]
+) -> None:
     Pipeline(store, PipelineOptions(enrich=False)).store_articles(seed_articles(seeds))
-    db = str(store.path)
+    db = db_url
     code, out, err = run_cli("events", "list", "--db", db, "--json")
     assert code == 0, err
     events = json.loads(out)

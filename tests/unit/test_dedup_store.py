@@ -1,9 +1,8 @@
-"""The duplicate index in the SQLite store: written with the articles, kept across restarts,
-grown one batch at a time, and the scope, versions and rebuild around it."""
+"""The duplicate index in the store (SQLite and PostgreSQL): written with the articles, kept
+across restarts, grown one batch at a time, and the scope, versions and rebuild around it."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,9 @@ from storyline.dedup.fingerprints import LSHParams
 from storyline.errors import StorageError
 from storyline.model import Article
 from storyline.pipeline import Pipeline, PipelineOptions
+from storyline.store.postgres import PostgresStore
 from storyline.store.sqlite import SQLiteStore
+from tests.pg import open_any, raw_execute
 
 T0 = datetime(2024, 8, 21, 12, tzinfo=UTC)
 
@@ -25,11 +26,9 @@ def text(seeds: dict[str, Path]) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "dedup.db"
-    with SQLiteStore(str(path)) as store:
-        store.migrate()
-    return path
+def db(store_url: str) -> str:
+    """A migrated database of each back end (every test runs on SQLite and PostgreSQL)."""
+    return store_url
 
 
 def art(
@@ -41,7 +40,9 @@ def art(
     )  # type: ignore[arg-type]
 
 
-def store_all(store: SQLiteStore, articles: list[Article], batch_size: int = 2) -> Pipeline:
+def store_all(
+    store: SQLiteStore | PostgresStore, articles: list[Article], batch_size: int = 2
+) -> Pipeline:
     pipeline = Pipeline(
         store, PipelineOptions(embed=False, enrich=False, events=False, batch_size=batch_size)
     )
@@ -49,8 +50,8 @@ def store_all(store: SQLiteStore, articles: list[Article], batch_size: int = 2) 
     return pipeline
 
 
-def test_duplicates_are_stored_marked_and_indexed(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_duplicates_are_stored_marked_and_indexed(db: str, text: str) -> None:
+    with open_any(db) as store:
         report = Pipeline(
             store, PipelineOptions(embed=False, enrich=False, events=False)
         ).store_articles(
@@ -82,10 +83,10 @@ def test_duplicates_are_stored_marked_and_indexed(db: Path, text: str) -> None:
         assert store.stats()["duplicates"] == 1
 
 
-def test_the_index_survives_a_restart_and_grows(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_the_index_survives_a_restart_and_grows(db: str, text: str) -> None:
+    with open_any(db) as store:
         store_all(store, [art("a", "Biden and Netanyahu talk", text)])
-    with SQLiteStore(str(db)) as store:
+    with open_any(db) as store:
         # A new process: only the stored index can know about "a".
         store_all(
             store, [art("b", "Ceasefire call", text[: len(text) * 2 // 3], source="p2", minutes=3)]
@@ -96,8 +97,8 @@ def test_the_index_survives_a_restart_and_grows(db: Path, text: str) -> None:
         assert [fp.article_id for fp in store.dedup_group("a")] == ["a", "b", "c"]
 
 
-def test_a_late_original_renames_the_stored_group(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_a_late_original_renames_the_stored_group(db: str, text: str) -> None:
+    with open_any(db) as store:
         store_all(
             store, [art("copy", "Biden call", text + "\nRead more »", source="p1", minutes=60)]
         )
@@ -106,9 +107,9 @@ def test_a_late_original_renames_the_stored_group(db: Path, text: str) -> None:
         assert store.get_article("orig").syndicated_from is None  # type: ignore[union-attr]
 
 
-def test_a_revision_keeps_versions_and_updates_the_article(db: Path, text: str) -> None:
+def test_a_revision_keeps_versions_and_updates_the_article(db: str, text: str) -> None:
     url = "https://news.example/world/biden-call"
-    with SQLiteStore(str(db)) as store:
+    with open_any(db) as store:
         store_all(store, [art("a", "Biden calls Netanyahu", text, url=url)])
         report = Pipeline(
             store, PipelineOptions(embed=False, enrich=False, events=False)
@@ -136,8 +137,8 @@ def test_a_revision_keeps_versions_and_updates_the_article(db: Path, text: str) 
         assert store.integrity_check() == []
 
 
-def test_scope_is_kept_per_user_and_source(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_scope_is_kept_per_user_and_source(db: str, text: str) -> None:
+    with open_any(db) as store:
         store.set_dedup_scope(ScopeMode.CATEGORY)
         store.set_dedup_scope(ScopeMode.OFF, source_id="raw")
         store.set_dedup_scope(ScopeMode.OFF, user="bob")
@@ -154,8 +155,8 @@ def test_scope_is_kept_per_user_and_source(db: Path, text: str) -> None:
         assert store.get_article("b").duplicate_of is None  # type: ignore[union-attr]
 
 
-def test_another_fingerprint_scheme_is_refused(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_another_fingerprint_scheme_is_refused(db: str, text: str) -> None:
+    with open_any(db) as store:
         store_all(store, [art("a", "t", text)])
         other = LSHParams(bands=20, rows=6)
         stage = Deduplicator(store)
@@ -163,20 +164,17 @@ def test_another_fingerprint_scheme_is_refused(db: Path, text: str) -> None:
             store.dedup_candidates(stage.check(art("b", "t", text)).fingerprint, other, limit=5)
 
 
-def test_reset_clears_index_and_marks(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_reset_clears_index_and_marks(db: str, text: str) -> None:
+    with open_any(db) as store:
         store_all(store, [art("a", "t", text), art("b", "t", text + "\nRead more")])
         store.reset_dedup()
         stats = store.dedup_stats()
         assert (stats["fingerprints"], stats["duplicates"], stats["unindexed"]) == (0, 0, 2)
 
 
-def test_deleting_an_article_drops_its_index_rows(db: Path, text: str) -> None:
-    with SQLiteStore(str(db)) as store:
+def test_deleting_an_article_drops_its_index_rows(db: str, text: str) -> None:
+    with open_any(db) as store:
         store_all(store, [art("a", "t", text), art("b", "t", text + "\nRead more")])
-    conn = sqlite3.connect(db)
-    conn.execute("DELETE FROM articles WHERE id = 'b'")
-    conn.commit()
-    conn.close()
-    with SQLiteStore(str(db)) as store:
+    raw_execute(db, "DELETE FROM articles WHERE id = 'b'")
+    with open_any(db) as store:
         assert store.dedup_fingerprint("b") is None and store.dedup_matches("a") == []

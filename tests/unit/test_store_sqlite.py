@@ -1,8 +1,10 @@
-"""The SQLite store on real database files: round trips, batches, search, errors, threads.
+"""The stores on real databases: round trips, batches, search, errors, threads.
 
-No mocks: every test opens a real SQLite file under ``tmp_path``. Where a test needs to
-break something (a lock held elsewhere, a full disk, a damaged index) it does so with a
-second, raw ``sqlite3`` connection or a documented SQLite limit, the way it happens for users.
+No mocks: tests taking the ``store`` fixture run twice, on a real SQLite file under
+``tmp_path`` and on a real PostgreSQL 15 server the session starts (tests/pg.py). Tests of
+SQLite's own machinery (WAL, file permissions, a damaged FTS5 index) take ``sqlite_store``.
+Where a test needs to break something (a lock held elsewhere, a full disk, a damaged index)
+it does so with a second, raw connection or a documented limit, the way it happens for users.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from storyline.errors import ConfigError, StorageError
 from storyline.model import Article, Credit, RelatedLink, Source, SourceKind
 from storyline.store import BatchError, SearchHit, Store, open_store
 from storyline.store.migrate import Migration, load_migrations, split_statements
+from storyline.store.postgres import PostgresStore
 from storyline.store.query import parse_query, to_fts5
 from storyline.store.sqlite import SQLiteStore
 
@@ -50,8 +53,22 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "news.db"
 
 
+AnyStore = SQLiteStore | PostgresStore
+
+
+def open_any(url: str) -> AnyStore:
+    return SQLiteStore(url) if url.startswith("sqlite:") else PostgresStore(url)
+
+
 @pytest.fixture
-def store(db: Path) -> Iterator[SQLiteStore]:
+def store(store_url: str) -> Iterator[AnyStore]:
+    """A migrated store of each back end (the test runs once per back end)."""
+    with open_any(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(db: Path) -> Iterator[SQLiteStore]:
     with SQLiteStore(f"sqlite:///{db}") as opened:
         opened.migrate()
         yield opened
@@ -90,7 +107,8 @@ def test_unusable_urls_are_config_errors(url: str) -> None:
         SQLiteStore(url)
 
 
-def test_opens_in_wal_mode_with_normal_sync_and_foreign_keys(store: SQLiteStore) -> None:
+def test_opens_in_wal_mode_with_normal_sync_and_foreign_keys(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     assert raw(store.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._writer.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store._writer.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -215,7 +233,7 @@ def full_article() -> Article:
     )
 
 
-def test_get_article_round_trips_every_field_in_utc(store: SQLiteStore) -> None:
+def test_get_article_round_trips_every_field_in_utc(store: AnyStore) -> None:
     original = full_article()
     assert store.add_articles([original]).inserted == [original.id]
     loaded = store.get_article(original.id)
@@ -227,7 +245,8 @@ def test_get_article_round_trips_every_field_in_utc(store: SQLiteStore) -> None:
     assert store.get_article("nope") is None
 
 
-def test_stored_shapes_are_iso_utc_text_and_json(store: SQLiteStore) -> None:
+def test_stored_shapes_are_iso_utc_text_and_json(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     store.add_articles([full_article(), article(1, published=datetime(2024, 1, 2, 3, 4))])
     row = (
         raw(store.path)
@@ -242,7 +261,7 @@ def test_stored_shapes_are_iso_utc_text_and_json(store: SQLiteStore) -> None:
     assert links == [(0, "Les også", "https://example.no/b"), (1, "Ny", None)]
 
 
-def test_re_adding_inserts_nothing(store: SQLiteStore) -> None:
+def test_re_adding_inserts_nothing(store: AnyStore) -> None:
     first = store.add_articles([article(n) for n in range(10)], batch_size=3)
     assert len(first.inserted) == 10 and first.skipped == []
     again = store.add_articles([article(n) for n in range(12)], batch_size=4)
@@ -263,7 +282,7 @@ def test_re_adding_inserts_nothing(store: SQLiteStore) -> None:
     ],
     ids=["empty-id", "null-title", "unencodable"],
 )
-def test_a_bad_row_rolls_back_only_its_batch(store: SQLiteStore, bad: Article) -> None:
+def test_a_bad_row_rolls_back_only_its_batch(store: AnyStore, bad: Article) -> None:
     articles = [article(n) for n in range(15)]
     articles[7] = bad
     with pytest.raises(BatchError) as raised:
@@ -273,18 +292,18 @@ def test_a_bad_row_rolls_back_only_its_batch(store: SQLiteStore, bad: Article) -
     assert "rolled back" in str(raised.value) or "not written" in str(raised.value)
     ids = {a.id for a in store.iter_articles()}
     assert ids == {f"a{n:05d}" for n in range(5)}  # nothing of batches 1 and 2
-    assert raw(store.path).execute("SELECT count(*) FROM related_links").fetchone()[0] == 0
+    assert store.stats()["related_links"] == 0
     assert store.search("common") and len(store.search("common", limit=100)) == 5
     articles[7] = article(7)
     assert len(store.add_articles(articles, batch_size=5).inserted) == 10
 
 
-def test_batch_size_must_be_positive(store: SQLiteStore) -> None:
+def test_batch_size_must_be_positive(store: AnyStore) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         store.add_articles([article(1)], batch_size=0)
 
 
-def test_iter_articles_streams_in_insertion_order(store: SQLiteStore) -> None:
+def test_iter_articles_streams_in_insertion_order(store: AnyStore) -> None:
     store.add_articles(article(n, source_id="even" if n % 2 else "odd") for n in range(450))
     stream = store.iter_articles()
     first = next(stream)
@@ -302,7 +321,11 @@ def test_iter_articles_streams_in_insertion_order(store: SQLiteStore) -> None:
 
 
 @pytest.fixture
-def news(store: SQLiteStore) -> SQLiteStore:
+def news(store: AnyStore) -> AnyStore:
+    return fill_news(store)
+
+
+def fill_news(store: AnyStore) -> AnyStore:
     store.add_articles(
         [
             Article("t1", "Climate summit opens in Oslo", "Leaders meet to talk."),
@@ -321,7 +344,7 @@ def ids(hits: list[SearchHit]) -> list[str]:
     return [hit.article_id for hit in hits]
 
 
-def test_search_ranks_title_matches_first_and_marks_snippets(news: SQLiteStore) -> None:
+def test_search_ranks_title_matches_first_and_marks_snippets(news: AnyStore) -> None:
     hits = news.search("climate")
     assert ids(hits) == ["t1", "t2"]
     assert hits[0].score > hits[1].score
@@ -345,7 +368,7 @@ def test_search_ranks_title_matches_first_and_marks_snippets(news: SQLiteStore) 
         ("", set()),
     ],
 )
-def test_search_query_language(news: SQLiteStore, query: str, expected: set[str]) -> None:
+def test_search_query_language(news: AnyStore, query: str, expected: set[str]) -> None:
     assert set(ids(news.search(query))) == expected
 
 
@@ -363,11 +386,12 @@ def test_search_query_language(news: SQLiteStore, query: str, expected: set[str]
         ("straße", "d1"),
     ],
 )
-def test_search_non_english_text(news: SQLiteStore, query: str, expected: str) -> None:
+def test_search_non_english_text(news: AnyStore, query: str, expected: str) -> None:
     assert ids(news.search(query)) == [expected]
 
 
-def test_an_article_and_its_links_are_read_in_one_snapshot(store: SQLiteStore) -> None:
+def test_an_article_and_its_links_are_read_in_one_snapshot(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     store.add_articles([full_article()])
     statements: list[str] = []
     store._reader().set_trace_callback(statements.append)
@@ -376,7 +400,7 @@ def test_an_article_and_its_links_are_read_in_one_snapshot(store: SQLiteStore) -
     assert sum("FROM related_links" in s for s in statements[1:-1]) == 1
 
 
-def test_search_folds_copies_of_one_story_into_its_original(store: SQLiteStore) -> None:
+def test_search_folds_copies_of_one_story_into_its_original(store: AnyStore) -> None:
     original = Article("w1", "Ceasefire talks resume", "Negotiators met in Cairo on Monday.")
     copy = Article("w2", "Talks on a ceasefire resume", "CAIRO (AP) Negotiators met in Cairo.")
     copy.duplicate_of = "w1"
@@ -394,7 +418,7 @@ def test_search_folds_copies_of_one_story_into_its_original(store: SQLiteStore) 
     assert len(store.search("cairo", limit=1)) == 1
 
 
-def test_search_limit(news: SQLiteStore) -> None:
+def test_search_limit(news: AnyStore) -> None:
     assert len(news.search("the", limit=2)) == 2
     assert news.search("the", limit=0) == []
 
@@ -435,14 +459,14 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
-def test_hostile_queries_never_fail_or_change_anything(news: SQLiteStore, query: str) -> None:
+def test_hostile_queries_never_fail_or_change_anything(news: AnyStore, query: str) -> None:
     hits = news.search(query)
     assert isinstance(hits, list)
     assert news.count_articles() == 7
     assert news.integrity_check() == []
 
 
-def test_hostile_queries_still_find_their_words(news: SQLiteStore) -> None:
+def test_hostile_queries_still_find_their_words(news: AnyStore) -> None:
     assert ids(news.search("text:climate")) == []  # the words "text" and "climate"
     assert set(ids(news.search("^climate"))) == {"t1", "t2"}
     assert set(ids(news.search("NEAR(climate"))) == set()  # "near" AND "climate"
@@ -487,7 +511,7 @@ def test_parser_output_is_quoted_and_grouped() -> None:
 # -- sources and line statistics ---------------------------------------------------------------
 
 
-def test_sources_upsert_and_list(store: SQLiteStore) -> None:
+def test_sources_upsert_and_list(store: AnyStore) -> None:
     polled = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
     store.upsert_source(Source("b", SourceKind.FEED, "https://b.example/rss"))
     store.upsert_source(Source("a", SourceKind.FILE, "/data/in", title="Inbox"))
@@ -502,7 +526,7 @@ def test_sources_upsert_and_list(store: SQLiteStore) -> None:
     assert store.get_source("missing") is None
 
 
-def test_observe_lines_counts_each_document_once(store: SQLiteStore) -> None:
+def test_observe_lines_counts_each_document_once(store: AnyStore) -> None:
     assert store.observe_lines("s", "doc1", ["h1", "h2", "h1"])
     assert store.observe_lines("s", "doc2", ["h1"])
     assert not store.observe_lines("s", "doc1", ["h1", "h3"])  # seen: counts unchanged
@@ -516,21 +540,23 @@ def test_observe_lines_counts_each_document_once(store: SQLiteStore) -> None:
 # -- maintenance -----------------------------------------------------------------------------
 
 
-def test_integrity_check_finds_a_damaged_search_index(news: SQLiteStore) -> None:
+def test_integrity_check_finds_a_damaged_search_index(sqlite_store: SQLiteStore) -> None:
+    news = fill_news(sqlite_store)
     assert news.integrity_check() == []
     raw(news.path).execute("INSERT INTO articles_fts (rowid, title, text) VALUES (99, 'x', 'y')")
     problems = news.integrity_check()
     assert problems and problems[0].startswith("search index:")
 
 
-def test_integrity_check_finds_broken_foreign_keys(news: SQLiteStore) -> None:
+def test_integrity_check_finds_broken_foreign_keys(sqlite_store: SQLiteStore) -> None:
+    news = fill_news(sqlite_store)
     raw(news.path).execute("INSERT INTO related_links VALUES ('ghost', 0, 't', NULL, NULL)")
     assert news.integrity_check() == [
         "foreign key: a related_links row refers to a missing articles row"
     ]
 
 
-def test_stats_count_what_is_stored(store: SQLiteStore) -> None:
+def test_stats_count_what_is_stored(store: AnyStore) -> None:
     store.add_articles([full_article(), article(1)])
     store.upsert_source(Source("nrk", SourceKind.FEED, "https://nrk.no/rss"))
     store.observe_lines("nrk", "d", ["a", "b"])
@@ -547,7 +573,7 @@ def test_stats_count_what_is_stored(store: SQLiteStore) -> None:
     assert stats["database_bytes"] + stats["wal_bytes"] > 0
 
 
-def test_closed_store_refuses_work(store: SQLiteStore) -> None:
+def test_closed_store_refuses_work(store: AnyStore) -> None:
     store.close()
     store.close()
     with pytest.raises(StorageError, match="closed"):
@@ -574,7 +600,8 @@ def test_locked_database_names_the_other_writer_and_reads_go_on(db: Path) -> Non
     opened.close()
 
 
-def test_full_disk_rolls_back_the_batch_and_says_so(store: SQLiteStore) -> None:
+def test_full_disk_rolls_back_the_batch_and_says_so(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     store.add_articles([article(1)])
     pages = store._writer.execute("PRAGMA page_count").fetchone()[0]
     store._writer.execute(f"PRAGMA max_page_count = {pages + 3}")  # a disk with 3 pages free
@@ -664,7 +691,7 @@ def test_read_only_folder_errors_say_what_to_fix(open_dir: Path) -> None:
 # -- threads ---------------------------------------------------------------------------------
 
 
-def test_one_writer_many_readers_see_only_whole_batches(store: SQLiteStore) -> None:
+def test_one_writer_many_readers_see_only_whole_batches(store: AnyStore) -> None:
     batch, batches = 25, 30
     errors: list[BaseException] = []
     done = threading.Event()
@@ -716,7 +743,7 @@ def test_one_writer_many_readers_see_only_whole_batches(store: SQLiteStore) -> N
     assert store.count_articles() == batch * batches
 
 
-def test_reads_do_not_wait_for_a_running_write(store: SQLiteStore) -> None:
+def test_reads_do_not_wait_for_a_running_write(store: AnyStore) -> None:
     inside, release = threading.Event(), threading.Event()
     order: list[str] = []
 
@@ -747,7 +774,8 @@ def test_reads_do_not_wait_for_a_running_write(store: SQLiteStore) -> None:
     assert [s.id for s in store.list_sources()] == ["s", "t"]
 
 
-def test_each_thread_reads_on_its_own_connection(store: SQLiteStore) -> None:
+def test_each_thread_reads_on_its_own_connection(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     store.count_articles()
     mine = store._reader()
     together = threading.Barrier(3)

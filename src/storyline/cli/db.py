@@ -1,4 +1,4 @@
-"""``storyline db ...``: create, upgrade, check and count the database."""
+"""``storyline db ...``: create, upgrade, check, count and copy the database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import click
 
 from storyline.cli.common import db_option, json_option, opened_store
+from storyline.errors import StorylineError
 
 __all__ = ["db"]
 
@@ -60,3 +61,34 @@ def db_stats(db_url: str, as_json: bool) -> None:
     else:
         for key, value in stats.items():
             click.echo(f"{key}: {value}")
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.option(
+    "--page", default=2000, show_default=True, type=click.IntRange(1), help="Rows per transaction."
+)
+@click.option("--progress/--no-progress", default=True, help="Print a line per table.")
+def db_copy(source: str, destination: str, page: int, progress: bool) -> None:
+    """Copy everything from SOURCE to DESTINATION (e.g. sqlite:///a.db postgresql://...).
+
+    Resumable: every page is committed on its own, and running the command again skips what
+    DESTINATION already holds. DESTINATION is created/migrated first; SOURCE is not changed.
+    """
+    from storyline.store.copy import copy_store
+
+    def report(table: str, rows: int) -> None:
+        if progress:
+            click.echo(f"{table}: +{rows}", err=True)
+
+    with opened_store(source, migrate=False) as src, opened_store(destination) as dst:
+        try:
+            done = copy_store(src, dst, page=page, progress=report)
+        except StorylineError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"copied {done.total} rows from {src.url} to {dst.url} "
+        f"({done.copied.get('articles', 0)} articles; "
+        f"{sum(done.present.values())} rows were already there)"
+    )

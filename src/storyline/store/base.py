@@ -1,8 +1,8 @@
 """The ``Store`` protocol: what every storage back end offers, and ``open_store(url)``.
 
 Back ends are chosen by URL, as in SQLAlchemy and datasette: ``sqlite:///path/to.db`` (the
-embedded default), later ``postgresql://...``. Stages never import a store; the pipeline and
-the engines hand articles to one.
+embedded default), ``postgresql://...`` (servers and teams: :mod:`storyline.store.postgres`).
+Stages never import a store; the pipeline and the engines hand articles to one.
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ class Store(Protocol):
 
 
 def open_store(url: str) -> Store:
-    """Open the store a URL names: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``.
+    """Open the store a URL names: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``,
+    ``postgresql://user:password@host:port/database`` (extra ``[postgres]``).
 
     A bare path (no scheme) is taken as an SQLite file, for convenience on the command line.
     """
@@ -154,7 +155,10 @@ def open_store(url: str) -> Store:
         return SQLiteStore(url)
     scheme = url.split("://", 1)[0]
     if scheme in {"postgresql", "postgres"}:
-        raise ConfigError(
-            f"{url}: the PostgreSQL store is not available yet; use sqlite:///PATH.db"
-        )
-    raise ConfigError(f"{url}: unknown store URL scheme {scheme!r}; use sqlite:///PATH.db")
+        from storyline.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    raise ConfigError(
+        f"{url}: unknown store URL scheme {scheme!r}; use sqlite:///PATH.db or "
+        "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+    )

@@ -546,12 +546,13 @@ class SQLiteStore(
                 return False
             conn.execute(
                 "INSERT INTO line_stat_sources (source_id, documents) VALUES (?, 1) "
-                "ON CONFLICT (source_id) DO UPDATE SET documents = documents + 1",
+                "ON CONFLICT (source_id) DO UPDATE SET documents = line_stat_sources.documents + 1",
                 (source_id,),
             )
             conn.executemany(
                 "INSERT INTO line_stat_lines (source_id, line_hash, documents) VALUES (?, ?, 1) "
-                "ON CONFLICT (source_id, line_hash) DO UPDATE SET documents = documents + 1",
+                "ON CONFLICT (source_id, line_hash) DO UPDATE SET "
+                "documents = line_stat_lines.documents + 1",
                 [(source_id, line_hash) for line_hash in distinct],
             )
         return True

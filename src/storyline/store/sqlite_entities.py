@@ -156,7 +156,7 @@ class SQLiteEntitiesMixin:
                     conn.execute(
                         "INSERT INTO article_entities (article_id, entity_id, mentions, first) "
                         "VALUES (?, ?, ?, ?) ON CONFLICT (article_id, entity_id) DO UPDATE SET "
-                        "mentions = mentions + excluded.mentions",
+                        "mentions = article_entities.mentions + excluded.mentions",
                         (article_id, entity_id, max(1, ref.mentions), ref.first),
                     )
                 conn.executemany(
@@ -202,7 +202,7 @@ class SQLiteEntitiesMixin:
         key = name_key(ref.name)
         row = conn.execute(
             "INSERT INTO entities (kind, key, name) VALUES (?, ?, ?) "
-            "ON CONFLICT (kind, key) DO UPDATE SET name = name RETURNING id",
+            "ON CONFLICT (kind, key) DO UPDATE SET name = entities.name RETURNING id",
             (str(ref.kind), key, ref.name),
         ).fetchone()
         entity_id = int(row[0])
@@ -340,7 +340,7 @@ class SQLiteEntitiesMixin:
                 "AS day, count(*), ev.storyline_id FROM article_entities x "
                 "JOIN article_events ae ON ae.article_id = x.article_id "
                 "JOIN events ev ON ev.id = ae.event_id WHERE x.entity_id = ? "
-                "GROUP BY ev.id ORDER BY day IS NULL, day, ev.id LIMIT ?",
+                "GROUP BY ev.id ORDER BY day NULLS LAST, ev.id LIMIT ?",
                 (entity_id, limit),
             ).fetchall()
         return [EntityEvent(row[0], row[1], row[2], int(row[3]), row[4]) for row in rows]
@@ -354,7 +354,7 @@ class SQLiteEntitiesMixin:
                 "FROM article_entities x JOIN article_events ae ON ae.article_id = x.article_id "
                 "JOIN events ev ON ev.id = ae.event_id "
                 "JOIN storylines s ON s.id = ev.storyline_id WHERE x.entity_id = ? "
-                "GROUP BY s.id ORDER BY day IS NULL, day, s.id LIMIT ?",
+                "GROUP BY s.id ORDER BY day NULLS LAST, s.id LIMIT ?",
                 (entity_id, limit),
             ).fetchall()
         return [EntityEvent(row[0], row[1], row[2], int(row[3])) for row in rows]

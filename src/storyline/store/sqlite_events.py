@@ -305,25 +305,26 @@ class SQLiteEventsMixin:
             raise BadInputError(source, "cannot merge an event into itself")
         now = time_text(utcnow())
         with self._write("merging events") as conn:
-            self._need_event(conn, source)
-            self._need_event(conn, target)
+            src = self._need_event(conn, source)
+            dst = self._need_event(conn, target)
             conn.execute(
                 "UPDATE article_events SET event_id = ? WHERE event_id = ?", (target, source)
             )
             self._recount(conn, [source, target])
-            # The merged event is open if either was, and spans both.
+            # The merged event is open if either was, and spans both. Computed here, not in
+            # SQL, to stay in the SQL that SQLite and PostgreSQL share (the write lock is held).
+            firsts = [t for t in (src["first_seen"], dst["first_seen"]) if t]
+            lasts = [t for t in (src["last_seen"], dst["last_seen"]) if t]
             conn.execute(
-                "UPDATE events SET closed = closed AND (SELECT s.closed FROM events s "
-                "WHERE s.id = ?1), first_seen = min(coalesce(first_seen, '9'), coalesce("
-                "(SELECT s.first_seen FROM events s WHERE s.id = ?1), '9')), last_seen = "
-                "max(coalesce(last_seen, ''), coalesce((SELECT s.last_seen FROM events s "
-                "WHERE s.id = ?1), '')), updated_at = ?3 WHERE id = ?2",
-                (source, target, now),
-            )
-            conn.execute(
-                "UPDATE events SET first_seen = NULLIF(first_seen, '9'), "
-                "last_seen = NULLIF(last_seen, '') WHERE id = ?",
-                (target,),
+                "UPDATE events SET closed = ?, first_seen = ?, last_seen = ?, updated_at = ? "
+                "WHERE id = ?",
+                (
+                    int(bool(src["closed"]) and bool(dst["closed"])),
+                    min(firsts, default=None),
+                    max(lasts, default=None),
+                    now,
+                    target,
+                ),
             )
             conn.execute(
                 "UPDATE events SET merged_into = ?, updated_at = ? WHERE id = ?",

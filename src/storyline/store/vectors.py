@@ -81,6 +81,10 @@ class StoreTermStats:
         self._documents: int | None = None
         self._known: dict[str, int] = {}
 
+    def __len__(self) -> int:
+        """How many words' frequencies are remembered."""
+        return len(self._known)
+
     def documents(self) -> int:
         if self._documents is None:
             self._documents = self.store.count_articles()
