@@ -27,6 +27,7 @@ from storyline.errors import BadInputError, SourceError, StorylineError
 from storyline.ingest.fetch import Fetcher, FetchOptions
 from storyline.ingest.netguard import NetPolicy
 from storyline.ingest.opml import OpmlFeed, parse_opml, starter_feeds, write_opml
+from storyline.ingest.redact import redact_url
 from storyline.ingest.scheduler import CycleReport, Poller, PollStore, ScheduleOptions
 from storyline.ingest.sitemaps import sitemap_entries
 from storyline.ingest.sources import (
@@ -185,10 +186,14 @@ def source_add(
         try:
             found = add_feed(fetcher, url, title=title, category=category, language=language)
         except StorylineError as error:
-            report_error(BadInputError(url, getattr(error, "reason", str(error))))
+            reason = getattr(error, "reason", str(error)).replace(url, redact_url(url))
+            report_error(BadInputError(redact_url(url), reason))
             sys.exit(1)
         if found.discovered_from:
-            print_message(f"found the feed {found.source.url} on {found.discovered_from}")
+            print_message(
+                f"found the feed {redact_url(found.source.url)} on "
+                f"{redact_url(found.discovered_from)}"
+            )
         if found.warning:
             print_message(f"warning: {found.warning}")
         existing = next((st for s, st in store.feed_sources() if s.id == found.source.id), None)
@@ -197,7 +202,7 @@ def source_add(
         store.save_source(found.source, state)
         verb = "updated" if existing else "following"
         click.echo(
-            f"{verb} {found.source.id}: {found.source.title or found.source.url} "
+            f"{verb} {found.source.id}: {found.source.title or redact_url(found.source.url)} "
             f"({found.items} items now)"
         )
 
@@ -235,10 +240,10 @@ def source_list(db_url: str, as_json: bool) -> None:
     for s, st in rows:
         status = "paused" if s.paused else (st.status or "not polled yet")
         category = f"  [{s.category}]" if s.category else ""
-        click.echo(f"{s.id}  {s.title or s.url}{category}")
+        click.echo(f"{s.id}  {s.title or redact_url(s.url)}{category}")
         next_poll = "-" if s.paused else _when(st.next_poll)
         click.echo(
-            f"    {s.url}\n    last poll {_when(s.last_polled)}, next {next_poll}, "
+            f"    {redact_url(s.url)}\n    last poll {_when(s.last_polled)}, next {next_poll}, "
             f"{st.stored} articles: {status}"
         )
 
@@ -251,7 +256,7 @@ def source_remove(ref: str, db_url: str) -> None:
     with _sources(db_url) as store:
         src, _ = _find(store, ref)
         store.remove_source(src.id)
-    click.echo(f"removed {src.id} ({src.title or src.url})")
+    click.echo(f"removed {src.id} ({src.title or redact_url(src.url)})")
 
 
 def _find(store: PollStore, ref: str) -> tuple[Source, PollState]:
@@ -268,7 +273,7 @@ def _set_paused(db_url: str, ref: str, paused: bool) -> None:
         if not paused:
             state.next_poll, state.failures = None, 0
         store.save_source(src, state)
-    click.echo(f"{'paused' if paused else 'resumed'} {src.id} ({src.title or src.url})")
+    click.echo(f"{'paused' if paused else 'resumed'} {src.id} ({src.title or redact_url(src.url)})")
 
 
 @source.command("pause")

@@ -7,6 +7,7 @@ user both the reading pages and fresh news from one command.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -76,6 +77,32 @@ def _background_run(db_url: str, inbox: Path | None, starter_feeds: bool) -> thr
     help="With --ingest: folder watched for new files.",
 )
 @click.option("--starter-feeds", is_flag=True, help="With --ingest: follow the starter feeds.")
+@click.option(
+    "--api-rate",
+    type=click.FloatRange(0),
+    default=10.0,
+    show_default=True,
+    help="Requests a second each client may make to pages and the API (0: no limit).",
+)
+@click.option("--api-burst", type=click.IntRange(1), default=100, show_default=True)
+@click.option(
+    "--search-rate",
+    type=click.FloatRange(0),
+    default=2.0,
+    show_default=True,
+    help="Searches a second each client may run (0: no limit).",
+)
+@click.option("--search-burst", type=click.IntRange(1), default=30, show_default=True)
+@click.option(
+    "--loopback-factor",
+    type=click.FloatRange(0),
+    default=20.0,
+    show_default=True,
+    help="Clients on 127.0.0.1/::1 get this many times the rates and bursts.",
+)
+@click.option(
+    "--access-log", is_flag=True, help="Log each request to stderr (tokens and cookies masked)."
+)
 def serve(
     db_url: str,
     host: str,
@@ -86,12 +113,19 @@ def serve(
     ingest: bool,
     inbox: Path | None,
     starter_feeds: bool,
+    api_rate: float,
+    api_burst: int,
+    search_rate: float,
+    search_burst: int,
+    loopback_factor: float,
+    access_log: bool,
 ) -> None:
     """Serve the web app and JSON API (read-only without a token), until Ctrl-C."""
     try:
         import uvicorn
 
         from storyline.web.app import create_app
+        from storyline.web.ratelimit import RateLimits
         from storyline.web.security import is_loopback, new_token
     except ImportError as error:
         raise click.ClickException(
@@ -113,6 +147,14 @@ def serve(
                 tokens=allowed,
                 read_needs_token=not loopback and not public,
                 prefs_path=prefs_path,
+                rate_limits=RateLimits(
+                    api_rate=api_rate,
+                    api_burst=api_burst,
+                    search_rate=search_rate,
+                    search_burst=search_burst,
+                    loopback_factor=loopback_factor,
+                ),
+                access_log=access_log,
             )
         except ConfigError as error:
             raise click.ClickException(str(error)) from error
@@ -127,4 +169,7 @@ def serve(
             )
         if not loopback and not public:
             err_console.print("not a loopback address: every request needs a token")
+        if access_log:
+            logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
+            logging.getLogger("storyline.web.access").setLevel(logging.INFO)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

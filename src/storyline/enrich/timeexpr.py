@@ -242,6 +242,19 @@ def _relative(
     return str(published.year + shift)
 
 
+def _resolve_relative(
+    kind: str, groups: dict[str, str | None], text: str, start: int, published: date | None
+) -> str | None:
+    """A relative expression's value, or None without a publication date or when it falls
+    outside the calendar (``tomorrow`` of 9999-12-31, ``99999999999 days ago``)."""
+    if published is None:
+        return None
+    try:
+        return _relative(kind, groups, text, start, published)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _lowercase_short_month(groups: dict[str, str | None]) -> bool:
     month = str(groups.get("month") or "")
     return len(month.rstrip(".")) <= 3 and month.islower() and not groups.get("year")
@@ -267,7 +280,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             if kind in {"mdy", "dmy"} and _lowercase_short_month(groups):
                 continue  # "14 may have", "mar" (the sea): a short month needs a capital or year
             if relative:
-                value = _relative(kind, groups, text, start, published) if published else None
+                value = _resolve_relative(kind, groups, text, start, published)
             else:
                 value = _absolute(kind, groups, published)
                 if value is None and kind != "mdy" and kind != "dmy":

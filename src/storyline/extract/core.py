@@ -121,6 +121,12 @@ def _from_html(raw: RawDoc, options: ExtractOptions, line_stats: LineStats | Non
         raise BadInputError(raw.origin, "empty document")
     elif "\x00" in content[:8192]:
         raise BadInputError(raw.origin, "binary data, not HTML")
+    if len(content) > options.max_html_bytes:
+        raise BadInputError(
+            raw.origin,
+            f"page is {len(content) / 1_048_576:.1f} MB, over the "
+            f"{options.max_html_bytes / 1_048_576:.1f} MB limit for HTML extraction",
+        )
     page = extract_html(content, origin=raw.origin, url=raw.url, options=options)
     url = raw.url or page.canonical_url
     cleaned = clean_blocks(

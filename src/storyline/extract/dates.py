@@ -76,7 +76,10 @@ def parse_datetime(value: object, *, default_utc: bool = True) -> datetime | Non
         if not default_utc:
             return None
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 or 0001-01-01T00:00+05:00: no UTC time
+        return None
 
 
 def published_from_html(meta_date: str | None, meta_values: list[str] | None) -> datetime | None:

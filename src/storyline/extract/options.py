@@ -30,6 +30,10 @@ class ExtractOptions:
         Keep reader comments; off, because comments are not the article.
     ``date_extensive``
         Let htmldate search the whole page for a date when the metadata has none.
+    ``max_html_bytes``
+        Larger pages are refused before parsing: trafilatura's time grows faster than the
+        page (measured: 1 MB 5 s, 5 MB 30 s, 20 MB over 2 minutes and 600 MB), and no news
+        article needs more. The page fetcher's cap is the same 5 MB.
 
     Cleaning (``extract/clean.py``):
 
@@ -68,6 +72,7 @@ class ExtractOptions:
     include_tables: bool = True
     include_comments: bool = False
     date_extensive: bool = True
+    max_html_bytes: int = 5 * 1024 * 1024
     drop_boilerplate: bool = True
     trim_tail: bool = True
     split_credits: bool = True

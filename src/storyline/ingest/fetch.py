@@ -430,4 +430,10 @@ class Fetcher:
             if raw_size > limit:
                 raise _too_large(url, limit)
             parts.append(decoder.feed(chunk))
+        if length.isdigit() and raw_size < int(length):
+            # http.client's read1() returns b"" when the server hangs up early, without
+            # raising IncompleteRead: a cut-off page would pass for a whole one.
+            raise FetchError(
+                url, f"connection closed after {raw_size} of {int(length)} bytes (truncated)"
+            )
         return b"".join(parts)

@@ -277,6 +277,10 @@ def _parse_line(origin: str, line: bytes) -> dict[str, Any] | BadInputError:
         return BadInputError(origin, f"not valid UTF-8 (byte {error.start} of the line)")
     except json.JSONDecodeError as error:
         return BadInputError(origin, f"invalid JSON: {error.msg} at column {error.colno}")
+    except RecursionError:
+        return BadInputError(origin, "invalid JSON: nested too deeply")
+    except ValueError as error:  # an integer of more than 4300 digits
+        return BadInputError(origin, f"invalid JSON: {error}")
     if not isinstance(item, dict):
         return BadInputError(origin, f"expected a JSON object, got {type(item).__name__}")
     if item.get("id") in (None, ""):

@@ -32,6 +32,7 @@ from typing import Protocol, runtime_checkable
 from storyline.errors import BadInputError, SourceError
 from storyline.ingest.feeds import Feed, FeedItem, item_document, item_keys, parse_feed
 from storyline.ingest.fetch import Fetcher, FetchError
+from storyline.ingest.redact import redact_url
 from storyline.ingest.sources import FEED_ACCEPT, PollState, SourceStore
 from storyline.model import Article, RawDoc, Source, article_id, utcnow
 
@@ -133,7 +134,8 @@ class CycleReport:
 
 def _name(source: Source) -> str:
     """How messages name a feed: its title and URL, or its URL."""
-    return f"{source.title} ({source.url})" if source.title else source.url
+    url = redact_url(source.url)
+    return f"{source.title} ({url})" if source.title else url
 
 
 class _Inserted(Protocol):
@@ -223,9 +225,9 @@ class Poller:
         try:
             return self._collect(source, state)
         except Exception as error:
-            LOGGER.exception("polling %s failed", source.url)
+            LOGGER.exception("polling %s failed", redact_url(source.url))
             reason = f"unexpected error ({type(error).__name__}: {error})"
-            return Collected(source, state, error=SourceError(source.url, reason))
+            return Collected(source, state, error=SourceError(redact_url(source.url), reason))
 
     def _collect(self, source: Source, state: PollState) -> Collected:
         got = Collected(source, state)
@@ -247,7 +249,7 @@ class Poller:
             return got
         try:
             got.feed = parse_feed(
-                source.url,
+                redact_url(source.url),
                 response.body,
                 headers=response.headers,
                 max_items=self.options.max_items,

@@ -22,7 +22,9 @@ from starlette.staticfiles import StaticFiles
 
 from storyline.similar import SimilarNews
 from storyline.web.i18n import negotiate
+from storyline.web.logs import AccessLog, install_redaction
 from storyline.web.prefs import Preferences
+from storyline.web.ratelimit import RateLimiter, RateLimits
 from storyline.web.render import environment, error_response
 from storyline.web.security import Guard
 from storyline.web.store import require_web_store
@@ -97,19 +99,24 @@ def create_app(
     read_needs_token: bool = False,
     prefs_path: Path | None = None,
     similar: Callable[[], SimilarNews] | None = None,
+    rate_limits: RateLimits | None = None,
+    access_log: bool = False,
 ) -> Starlette:
     """The ASGI app over ``store`` (an opened, migrated store; the caller closes it).
 
     ``tokens`` may write (corrections, hide/mute). ``similar`` builds the similar-news
     service on first use (None: the default e5 embedder; pass ``lambda: None``-like
-    factories in tests only if the model is unavailable).
+    factories in tests only if the model is unavailable). ``rate_limits``: per-client
+    token buckets on the API and search (default :class:`RateLimits`; ``RateLimits.off()``).
+    ``access_log``: one line per request to ``storyline.web.access``, secrets masked.
     """
+    install_redaction()
     web_store = require_web_store(store)
 
     def default_similar() -> SimilarNews:
         from storyline.embed.e5 import E5Embedder
 
-        return SimilarNews(web_store, E5Embedder())  # type: ignore[arg-type]
+        return SimilarNews(web_store, E5Embedder(), refresh_seconds=30.0)  # type: ignore[arg-type]
 
     routes: list[BaseRoute] = [
         # Feeds first: "/storyline/{sid}" would otherwise take "ID.atom" as an id.
@@ -133,7 +140,13 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(_Context)],
+        # The access log sees every request; a request the rate limiter refuses costs no
+        # other work (the read check, the page).
+        middleware=[
+            Middleware(AccessLog, enabled=access_log),
+            Middleware(RateLimiter, limits=rate_limits),
+            Middleware(_Context),
+        ],
         exception_handlers={
             404: lambda r, e: error_response(r, 404, "no such page"),
             405: lambda r, e: error_response(r, 405, "method not allowed"),

@@ -116,9 +116,11 @@ def page(request: Request, kind: str, template: str, data: dict[str, Any]) -> Re
     return html(request, template, {"data": data, "kind": kind})
 
 
-def error_response(request: Request, status: int, message: str) -> Response:
-    """An error in the form the client asked for."""
-    if is_json(request) or request.headers.get("authorization"):
+def error_response(
+    request: Request, status: int, message: str, *, json_always: bool = False
+) -> Response:
+    """An error in the form the client asked for (``json_always``: the envelope regardless)."""
+    if json_always or is_json(request) or request.headers.get("authorization"):
         body = {
             "ok": False,
             "kind": "error",

@@ -10,7 +10,31 @@ from urllib.parse import urlsplit
 from storyline.model import Article
 from storyline.web.safe import paragraphs, plain, safe_url
 
-__all__ = ["article_card", "iso", "lead_sentence", "publisher", "root_of", "snippet"]
+__all__ = [
+    "article_card",
+    "entity_id",
+    "iso",
+    "lead_sentence",
+    "publisher",
+    "root_of",
+    "snippet",
+]
+
+#: The largest id SQLite stores as an integer: a longer number is no entity (and would make
+#: the driver raise OverflowError, a 500, instead of "no such entity").
+MAX_ID = 2**63 - 1
+
+
+def entity_id(text: str) -> int | None:
+    """An entity id from a path or form field: ASCII digits within SQLite's range, else None.
+
+    ``str.isdigit`` alone is not enough: it accepts ``"²"`` (``int`` fails) and 30-digit
+    numbers (SQLite's driver fails), both of which reached the store as 500s.
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def iso(value: date | datetime | None) -> str | None:

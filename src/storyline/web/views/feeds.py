@@ -18,6 +18,7 @@ from starlette.responses import Response
 from storyline.errors import BadInputError
 from storyline.web.render import error_response
 from storyline.web.views import lookup, stories
+from storyline.web.views.common import entity_id
 
 __all__ = ["entity_feed", "search_feed", "storyline_feed"]
 
@@ -74,7 +75,8 @@ def storyline_feed(request: Request) -> Response:
 def entity_feed(request: Request) -> Response:
     state = request.app.state
     raw = str(request.path_params["entity_id"])
-    data = lookup.entity_page(state.store, state.prefs, int(raw)) if raw.isdigit() else None
+    number = entity_id(raw)
+    data = lookup.entity_page(state.store, state.prefs, number) if number is not None else None
     if data is None:
         return error_response(request, 404, "no such entity")
     entries = [

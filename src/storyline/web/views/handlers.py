@@ -8,6 +8,7 @@ from starlette.responses import Response
 from storyline.errors import BadInputError
 from storyline.web.render import error_response, page
 from storyline.web.views import lookup, stories
+from storyline.web.views.common import entity_id
 
 __all__ = ["article", "entities", "entity", "event", "front", "search", "storyline"]
 
@@ -48,10 +49,10 @@ def article(request: Request) -> Response:
 
 def entity(request: Request) -> Response:
     state = request.app.state
-    raw = _param(request, "entity_id")
-    if not raw.isdigit():
+    number = entity_id(_param(request, "entity_id"))
+    if number is None:
         return error_response(request, 404, "no such entity")
-    data = lookup.entity_page(state.store, state.prefs, int(raw))
+    data = lookup.entity_page(state.store, state.prefs, number)
     if data is None:
         return error_response(request, 404, "no such entity")
     return page(request, "entity", "entity.html", data)

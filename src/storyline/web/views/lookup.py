@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -18,7 +20,7 @@ from storyline.similar import SimilarNews
 from storyline.web.prefs import Preferences
 from storyline.web.safe import paragraphs, plain, safe_url
 from storyline.web.store import WebStore
-from storyline.web.views.common import article_card, iso, publisher
+from storyline.web.views.common import article_card, entity_id, iso, publisher
 
 __all__ = [
     "SearchQuery",
@@ -37,19 +39,38 @@ SEARCH_POOL = 300
 
 
 class SimilarService:
-    """One :class:`SimilarNews` for the app's life, built on first use (it loads a model)."""
+    """One :class:`SimilarNews` for the app's life, built on first use (it loads a model).
 
-    def __init__(self, factory: Callable[[], SimilarNews] | None) -> None:
+    Answers are kept for ``ttl`` seconds (at most ``size`` articles, least recently used
+    dropped first): scoring the candidates of one article costs about a second on a busy
+    2-core machine (the load soak, docs/security.md), and an article's similar news only
+    changes as new articles arrive, so a popular article is scored once a minute, not on
+    every view.
+    """
+
+    def __init__(
+        self, factory: Callable[[], SimilarNews] | None, *, ttl: float = 60.0, size: int = 512
+    ) -> None:
         self._factory = factory
         self._similar: SimilarNews | None = None
         self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, int], tuple[float, list[dict[str, Any]]]] = (
+            OrderedDict()
+        )
+        self.ttl = ttl
+        self.size = size
         self.error: str | None = None
 
     def groups(self, article_id: str, limit: int = 8) -> list[dict[str, Any]] | None:
         """Similar news for an article, or ``None`` when the service is unavailable."""
         if self._factory is None:
             return None
-        with self._lock:  # the index and model are shared; queries take milliseconds
+        key = (article_id, limit)
+        with self._lock:  # the index and model are shared
+            kept = self._cache.get(key)
+            if kept is not None and time.monotonic() - kept[0] < self.ttl:
+                self._cache.move_to_end(key)
+                return list(kept[1])
             try:
                 if self._similar is None:
                     self._similar = self._factory()
@@ -65,7 +86,12 @@ class SimilarService:
             card = article_card(group.article, copies=len(group.more))
             card["score"] = round(group.scored.score, 3)
             out.append(card)
-        return out
+        with self._lock:
+            self._cache[key] = (time.monotonic(), out)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return list(out)
 
 
 def article_page(
@@ -208,9 +234,10 @@ def search_page(store: WebStore, prefs: Preferences, query: SearchQuery) -> dict
         return result
     entity_ids: set[str] | None = None
     if query.entity:
+        number = entity_id(query.entity)
         found = (
-            [e for e in [store.get_entity(int(query.entity))] if e is not None]
-            if query.entity.isdigit()
+            [e for e in [store.get_entity(number)] if e is not None]
+            if number is not None
             else store.find_entities(query.entity, limit=1)
         )
         if not found:
