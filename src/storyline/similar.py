@@ -52,6 +52,8 @@ FOLD_DENSE = 0.95
 FOLD_WORDS = 0.5
 #: Articles embedded per call of the embedder when filling the cache.
 EMBED_BATCH = 64
+#: Words whose document frequency a :class:`SimilarNews` remembers before starting afresh.
+MAX_CACHED_TERMS = 500_000
 #: Characters of a pasted text that are read (the rest cannot change the story vector).
 MAX_TEXT_CHARS = 200_000
 
@@ -139,6 +141,11 @@ class SimilarNews:
         self._index: VectorIndex | None = None
         self._indexed_ids: set[str] = set()
         self._checked = -float("inf")
+        # Document frequencies, kept across queries: a query reads those of ~3,000 distinct
+        # words of its 50 candidates, and they change slowly (see _term_stats).
+        self._stats: StoreTermStats | None = None
+        self._stats_documents = 0
+        self._stats_checked = -float("inf")
         if self.model.params.embedder != embedder.name:
             raise ConfigError(
                 f"the similarity model was fitted on {self.model.params.embedder!r} vectors, "
@@ -161,13 +168,20 @@ class SimilarNews:
         return added
 
     def index(self) -> VectorIndex:
-        """The vector index over every cached vector (see the class docstring)."""
+        """The vector index over every cached vector (see the class docstring).
+
+        A check first embeds stored articles that have no vector yet, when the counts say
+        there are any (finding which ones scans the whole store).
+        """
         now = time.monotonic()
         if self._index is not None and now - self._checked < self.refresh_seconds:
             return self._index
         self._checked = now
         name = self.embedder.name
         count = self.store.count_vectors(name)
+        if count < self.store.count_articles():
+            self.fill_cache()
+            count = self.store.count_vectors(name)
         if self._index is None or count < len(self._indexed_ids):
             self._indexed_ids = set()
             self._index = build_index(
@@ -211,13 +225,30 @@ class SimilarNews:
         vector = self.embedder.embed([story_text(query)])[0]
         return self._query(query, vector, limit=limit)
 
+    def _term_stats(self) -> TermStatistics:
+        """Document frequencies shared by queries; renewed when an index check finds the
+        store grew by 5 % or the cache holds more than :data:`MAX_CACHED_TERMS` words."""
+        stats = self._stats
+        stale = (
+            stats is None
+            or len(stats) > MAX_CACHED_TERMS
+            or (
+                self._stats_checked < self._checked
+                and self.store.count_articles() > self._stats_documents * 1.05
+            )
+        )
+        if stats is None or stale:
+            stats = self._stats = StoreTermStats(self.store)
+            self._stats_documents = stats.documents()
+        self._stats_checked = self._checked
+        return stats
+
     def _query(self, query: Article, vector: FloatVector, *, limit: int) -> SimilarResult:
-        self.fill_cache()
         index = self.index()
         hits = index.search(vector, self.candidates + 1)
         found = self.store.get_articles([i for i, _ in hits if i != query.id])
         vectors = self.store.get_vectors(self.embedder.name, list(found))
-        stats: TermStatistics = StoreTermStats(self.store)
+        stats = self._term_stats()
         mine = profile(query, vector)
         memo: dict[int, Weighted] = {}
         copies: list[Article] = []
