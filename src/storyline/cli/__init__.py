@@ -16,8 +16,11 @@ from storyline.cli.dedup import dedup
 from storyline.cli.events import events_group, storylines_command, timeline_command
 from storyline.cli.ingest import extract, ingest, run
 from storyline.cli.read import list_articles, search, show
+from storyline.cli.selftest import selftest
 from storyline.cli.similar import similar, similarity
 from storyline.cli.sources import opml, sitemap, source, warc
+from storyline.cli.spark import eval_spark_command, load, spark_group
+from storyline.cli.web import serve
 from storyline.eval.cli import eval_group
 from storyline.eval.dedup_cli import dedup_command
 from storyline.eval.enrich_cli import enrich_command
@@ -44,11 +47,16 @@ eval_group.add_command(similarity_command)
 eval_group.add_command(enrich_command)
 cli.add_command(dedup)
 cli.add_command(cluster)
+cli.add_command(spark_group)
+cli.add_command(load)
+eval_group.add_command(eval_spark_command)
+cli.add_command(selftest)
 eval_group.add_command(dedup_command)
 for command in (events_group, storylines_command, timeline_command):
     cli.add_command(command)
 eval_group.add_command(events_command)
 eval_group.add_command(eval_storylines_command)
+cli.add_command(serve)
 
 
 def main() -> None:
