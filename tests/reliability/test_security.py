@@ -20,11 +20,6 @@ def test_injection_strings_change_nothing_and_match_nothing(injection: list[str]
     assert [f for f in injection if repr(UNENCODABLE)[1:20] not in f] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug, reported: lookups by a string with lone surrogates raise "
-    "UnicodeEncodeError instead of answering None/[] (store/ is another helper's)",
-)
 def test_unencodable_lookups_are_answered(injection: list[str]) -> None:
     assert injection == []
 

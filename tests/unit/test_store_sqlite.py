@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storyline.errors import ConfigError, StorageError
+from storyline.errors import BadInputError, ConfigError, StorageError
 from storyline.model import Article, Credit, RelatedLink, Source, SourceKind
 from storyline.store import BatchError, SearchHit, Store, open_store
 from storyline.store.migrate import Migration, load_migrations, split_statements
@@ -571,6 +571,17 @@ def test_stats_count_what_is_stored(store: AnyStore) -> None:
         "boilerplate_lines": 2,
     }
     assert stats["database_bytes"] + stats["wal_bytes"] > 0
+
+
+def test_text_no_database_can_hold_is_refused_as_bad_input(store: AnyStore) -> None:
+    store.add_articles([article(1)])
+    bad = "x\ud800y"  # a lone surrogate: not valid Unicode, cannot be encoded as UTF-8
+    for lookup in (store.get_article, lambda q: store.get_articles([q])):
+        with pytest.raises(BadInputError, match="lone surrogates"):
+            lookup(bad)
+    with pytest.raises(BadInputError):
+        store.add_articles([Article(id="bad", title=bad, text="Text.")])
+    assert store.count_articles() == 1  # nothing stored, nothing lost
 
 
 def test_closed_store_refuses_work(store: AnyStore) -> None:

@@ -52,6 +52,7 @@ from storyline.store.postgres_search import PostgresSearchMixin
 from storyline.store.sqlite import SQLiteStore
 from storyline.store.sqlite_dedup import SQLiteDedupMixin
 from storyline.store.sqlite_entities import SQLiteEntitiesMixin
+from storyline.store.sqlite_errors import unencodable_text
 from storyline.store.sqlite_events import SQLiteEventsMixin
 from storyline.store.sqlite_rows import article_params, time_text
 from storyline.store.sqlite_sources import SQLiteSourcesMixin
@@ -196,6 +197,8 @@ class PostgresStore(
             yield
         except StorageError:
             raise
+        except UnicodeEncodeError as error:
+            raise unencodable_text(action, error) from error
         except psycopg.errors.LockNotAvailable as error:
             raise StorageError(
                 f"{self.url}: {action}: the database is locked: another Storyline process "

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from storyline.errors import StorageError
+from storyline.errors import BadInputError, StorageError
 
 __all__ = ["error_code", "storage_error", "translate"]
 
@@ -83,10 +83,24 @@ def storage_error(
     return StorageError(f"{path}: {action}: {advice.format(path=path, timeout=timeout)} ({error})")
 
 
+def unencodable_text(action: str, error: UnicodeEncodeError) -> BadInputError:
+    """The error for a parameter with lone surrogates, which no UTF-8 database can hold: it
+    can match nothing stored, and storing it would fail, so the caller's input is at fault."""
+    sample = error.object[max(0, error.start - 20) : error.end + 20]
+    return BadInputError(
+        repr(sample),
+        f"{action}: the text holds characters that are not valid Unicode (lone surrogates "
+        f"at {error.start}); decode the input properly or drop those characters",
+    )
+
+
 @contextmanager
 def translate(path: Path, action: str, *, timeout: float = 0.0) -> Iterator[None]:
-    """Run a block, turning any ``sqlite3.Error`` into a :class:`StorageError`."""
+    """Run a block, turning any ``sqlite3.Error`` into a :class:`StorageError` (and text no
+    database can hold into a :class:`BadInputError`)."""
     try:
         yield
     except sqlite3.Error as error:
         raise storage_error(error, path, action, timeout=timeout) from error
+    except UnicodeEncodeError as error:
+        raise unencodable_text(action, error) from error
