@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -18,6 +18,7 @@ from storyline.dedup.revisions import version_diff
 from storyline.dedup.syndication import count_origins, origin_key
 from storyline.store.base import Store
 from storyline.store.sqlite import SQLiteStore
+from storyline.store.sqlite_dedup import SQLiteDedupMixin
 
 __all__ = ["dedup"]
 
@@ -25,9 +26,10 @@ _MODES = click.Choice([m.value for m in ScopeMode])
 
 
 def _sqlite(store: Store) -> SQLiteStore:
-    if not isinstance(store, SQLiteStore):
-        raise click.ClickException(f"{store.url}: duplicate detection needs the SQLite store")
-    return store
+    """The store, if it keeps the dedup index: SQLite, and PostgreSQL through the same mixin."""
+    if not isinstance(store, SQLiteDedupMixin):
+        raise click.ClickException(f"{store.url}: this store does not keep a duplicate index")
+    return cast(SQLiteStore, store)
 
 
 @click.group()
