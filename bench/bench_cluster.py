@@ -237,9 +237,11 @@ def main() -> None:
         ours = results["storyline"][str(sizes[0])]["articles_per_s"]
         results["ratio_vs_baseline"] = round(ours / results["baseline"]["articles_per_s"], 2)
     results["peak_rss_mb"] = round(peak_mb(), 1)
+    results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         print(json.dumps(results, indent=2))
         return
+    print(f"load average (1, 5, 15 min) at the end: {results['load_average']}")
     for size, row in results["storyline"].items():
         print(
             f"storyline {size:>7} articles: {row['articles_per_s']:>7.1f} articles/s, "

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from storyline.cli import cli
+from storyline.cli.ingest import example_paths
 from storyline.store.sqlite import SQLiteStore
 
 
@@ -88,3 +89,21 @@ def test_cluster_with_a_store_checks_against_stored_articles(
 def test_cluster_names_a_missing_file(tmp_path: Path) -> None:
     code, _, stderr = run_cli("cluster", str(tmp_path / "nope.jsonl"))
     assert code == 2 and "no such file" in stderr
+
+
+def test_undated_seeds_are_two_events_of_one_storyline(tmp_path: Path) -> None:
+    """The seeds as `make run` ingests them: bare text files with no publication date.
+
+    Their texts alone make them one happening; what tells the calls apart is when they
+    took place, read from the text: 000 reports a call "on Wednesday", 003 one "Thursday".
+    """
+    db = tmp_path / "news.db"
+    code, _, stderr = run_cli("ingest", "--db", str(db), "-q", *map(str, example_paths()))
+    assert code == 0, stderr
+    code, stdout, stderr = run_cli("events", "list", "--db", str(db), "--json")
+    assert code == 0, stderr
+    events = json.loads(stdout)
+    assert [e["articles"] for e in events] == [1, 1]
+    assert events[0]["storyline_id"] == events[1]["storyline_id"] is not None
+    with SQLiteStore(str(db)) as store:
+        assert [a.published for a in store.iter_articles()] == [None, None]

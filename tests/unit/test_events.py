@@ -8,14 +8,14 @@ tests and the evaluation gates.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from storyline.errors import ConfigError
 from storyline.eval.events import bcubed, date_prf, tfidf_single_pass
-from storyline.link.eventdate import event_date, resolve
+from storyline.link.eventdate import anchor_date, event_date, event_weekday, resolve
 from storyline.link.events import (
     EVENT_FEATURES,
     EventClusterer,
@@ -31,6 +31,7 @@ QUAKE = (
     "A magnitude 7.1 earthquake struck off the coast of Hyuga in Miyazaki prefecture, "
     "the Japan Meteorological Agency said, issuing a tsunami advisory for Kyushu."
 )
+CALL = "President Biden and Prime Minister Netanyahu discussed the Gaza ceasefire deal."
 VOTE = (
     "Lawmakers in Brussels approved the farm subsidy reform after a long night of talks, "
     "with the agriculture commissioner Wojciechowski praising the compromise."
@@ -116,7 +117,7 @@ def test_time_gap_lowers_the_score() -> None:
 
 
 def test_merge_pass_joins_events_and_records_it() -> None:
-    params = replace(load_event_params(), threshold=0.9999, merge_threshold=0.5)
+    params = replace(load_event_params(), threshold=1.01, merge_threshold=0.5)
     c = EventClusterer(params, EventOptions(merge_every=0))
     a = c.add(art("a", QUAKE), vec(1))
     b = c.add(art("b", QUAKE, hours=1), vec(1))
@@ -125,6 +126,20 @@ def test_merge_pass_joins_events_and_records_it() -> None:
     assert len(merges) == 1 and merges[0].reason == "merge pass"
     assert {m.source for m in merges} | {m.target for m in merges} == {a.event_id, b.event_id}
     assert len({e for _, e, _ in c.iter_assignments()}) == 1
+
+
+def test_second_chance_joins_a_lone_article_to_the_event_that_grew() -> None:
+    # Nothing joins on arrival and centroids never merge: only the second chance can.
+    strict = replace(load_event_params(), threshold=1.01, merge_threshold=1.01)
+    for chance, expected in ((0.5, 1), (1.01, 2)):
+        c = EventClusterer(replace(strict, second_chance=chance), EventOptions(merge_every=0))
+        c.add(art("a", QUAKE), vec(1))
+        c.add(art("v", VOTE, hours=1), vec(0, 1))
+        c.add(art("b", QUAKE, hours=2), vec(1))
+        merges = c.merge_pass()
+        assert len({c.event_of["a"], c.event_of["b"]}) == expected
+        assert c.event_of["v"] not in {c.event_of["a"], c.event_of["b"]}
+        assert [m.reason for m in merges if m.kind == "event"] == ["second chance"] * (2 - expected)
 
 
 def test_user_corrections_are_obeyed_afterwards() -> None:
@@ -167,6 +182,40 @@ def test_event_dates_resolve_relative_expressions() -> None:
     assert str(event_date(article)) == "2024-08-21"
     assert str(resolve("Thursday's call went well", published.date())) == "2024-08-22"
     assert event_date(Article(id="y", title="t", text="No date here.")) is None
+
+
+def test_event_dates_without_a_publication_date_come_from_the_text() -> None:
+    def undated(text: str) -> Article:
+        return Article(id="u", title="Talks", text=text)
+
+    dateline = undated("WASHINGTON, July 3 (Reuters) - Biden spoke on Wednesday. © 2024 Reuters")
+    assert anchor_date(dateline.text) == date(2024, 7, 3)
+    assert event_date(dateline) == date(2024, 7, 3) and event_weekday(dateline) is None
+    # "on Wednesday" resolved against a full date further down the text.
+    later = undated("Biden called Netanyahu on Wednesday.\nPosted 23 August 2024 at 10:00.")
+    assert event_date(later) == date(2024, 8, 21)
+    # No date at all: only the weekday of the happening is known (a plan does not count).
+    plain = undated("Biden will speak on Thursday. He spoke with Netanyahu on Wednesday.")
+    assert event_date(plain) is None and event_weekday(plain) == 2
+    assert event_weekday(undated("No day named here.")) is None
+    dated = Article(id="d", title="Talks", text="They spoke on Wednesday.", published=T0)
+    assert event_weekday(dated) is None and event_date(dated) == date(2024, 8, 21)
+
+
+def test_different_weekdays_keep_undated_reports_apart() -> None:
+    c = EventClusterer(options=EventOptions(merge_every=0))
+    first = Article(id="a", title="Call", text=f"{CALL} They spoke on Wednesday.")
+    c.add(first, vec(1, 0.2))
+    eid = c.event_of["a"]
+
+    def logit(day: str) -> float:
+        other = Article(id=f"b{day}", title="Call", text=f"{CALL} They spoke on {day}.")
+        return c.logit(c.item(other, vec(1, 0.2)), c.events[eid])
+
+    gap = logit("Wednesday") - logit("Thursday")
+    assert gap > 1.0  # the time prior for a different day, not a rounding difference
+    dated = replace(first, id="c", published=T0)
+    assert c.logit(c.item(dated, vec(1, 0.2)), c.events[eid]) > logit("Thursday")
 
 
 def test_bcubed_and_date_f1() -> None:

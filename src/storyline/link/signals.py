@@ -24,7 +24,7 @@ import numpy as np
 
 from storyline.embed.base import FloatVector
 from storyline.embed.lexical import CorpusStats, TermStatistics, bm25_vector, fold, terms
-from storyline.link.eventdate import event_date
+from storyline.link.eventdate import event_date, lead_weekday
 from storyline.link.features import name_keys
 from storyline.model import Article
 
@@ -44,6 +44,8 @@ QUERY_TERMS = 12
 #: kept in its vector: bounds the cost per article whatever the text's length.
 READ_TERMS = 800
 ITEM_TERMS = 200
+#: Open clusters needed before their cosines with an article count as its background.
+BACKGROUND_MIN = 5
 
 
 @dataclass(slots=True)
@@ -60,6 +62,13 @@ class Item:
     language: str | None
     source: str | None
     when: date | None
+    #: The weekday of the reported happening when its date is unknown (see
+    #: :func:`storyline.link.eventdate.event_weekday`).
+    weekday: int | None = None
+    #: Mean and spread of the item's dense cosine with every open cluster, taken when the
+    #: candidates were looked up (:meth:`OpenIndex.candidates`): the background a match
+    #: must stand out from.
+    background: tuple[float, float] | None = None
 
     def top_terms(self, n: int = QUERY_TERMS) -> list[str]:
         """The ``n`` heaviest terms (ties by the term, so the choice is deterministic)."""
@@ -132,6 +141,7 @@ def make_item(
             df = min(known.get(term, 0) + 1, n_docs)
             raw[key] = (1.0 + math.log(count)) * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
             labels[key] = term
+    when = event_date(article)
     vec = None
     if vector is not None:
         vec = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -145,7 +155,8 @@ def make_item(
         name_labels=labels,
         language=article.language,
         source=article.source_id or article.site_name,
-        when=event_date(article),
+        when=when,
+        weekday=lead_weekday(article) if when is None and article.published is None else None,
     )
 
 
@@ -366,13 +377,23 @@ class OpenIndex:
 
     def dense(self, vector: FloatVector | None, k: int) -> list[tuple[str, float]]:
         """Up to ``k`` (id, cosine) of the open clusters nearest ``vector``."""
+        return self.search(vector, k)[0]
+
+    def search(
+        self, vector: FloatVector | None, k: int
+    ) -> tuple[list[tuple[str, float]], tuple[float, float] | None]:
+        """:meth:`dense` and the mean and standard deviation of all the cosines (``None``
+        with fewer than :data:`BACKGROUND_MIN` open clusters: too few to be a background)."""
         if vector is None or self._matrix is None or not self.ids or k < 1:
-            return []
+            return [], None
         scores = self._matrix[: len(self.ids)] @ vector
+        background = None
+        if len(self.ids) >= BACKGROUND_MIN:
+            background = (float(scores.mean()), float(scores.std()))
         k = min(k, len(self.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]
-        return [(self.ids[int(i)], float(scores[int(i)])) for i in top]
+        return [(self.ids[int(i)], float(scores[int(i)])) for i in top], background
 
     def lexical(self, words: Iterable[str], k: int) -> list[str]:
         """Up to ``k`` open clusters sharing the most of ``words`` among their posted terms."""
@@ -383,7 +404,11 @@ class OpenIndex:
         return [c for c, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
     def candidates(self, item: Item, k: int) -> list[str]:
-        """Union of the dense and lexical candidates of ``item`` (sorted ids)."""
-        found = {cid for cid, _ in self.dense(item.vector, k)}
+        """Union of the dense and lexical candidates of ``item`` (sorted ids).
+
+        Also sets ``item.background`` (see :class:`Item`) from the same dense scores.
+        """
+        near, item.background = self.search(item.vector, k)
+        found = {cid for cid, _ in near}
         found.update(self.lexical(item.top_terms(), k))
         return sorted(found)
