@@ -14,20 +14,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import uvicorn
 
 from storyline.extract import ARTICLE_MEDIA_TYPE, extract
 from storyline.model import Article, RawDoc, RelatedLink
 from storyline.pipeline import Pipeline
+from storyline.reliability.load import event_lines
 from storyline.store.sqlite import SQLiteStore
 
 #: How many WikinewsSum events (report + sources each) go into the store.
 EVENTS = 45
-START = datetime(2004, 11, 1, 6, 0, tzinfo=UTC)
 SEED_DATES = {"003": "2024-07-05T10:00:00+00:00", "000": "2024-08-22T09:00:00+00:00"}
 
 #: Hostile payloads: each would set window.__pwned or open a dialog if it ever ran.
@@ -43,44 +42,17 @@ def _record(key: str, title: str | None, text: str, **fields: str | None) -> Art
 
 
 def wikinews_articles(data: Path, events: int = EVENTS) -> list[Article]:
+    """The first ``events`` WikinewsSum events (report + sources), as the load test feeds
+    them (:func:`storyline.reliability.load.event_lines`), through extraction."""
     out = []
     path = data / "events" / "wikinewssum-en.jsonl"
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if number >= events:
                 break
-            row = json.loads(line)
-            day = START + timedelta(days=number)
-            title = row.get("title") or ""
-            slug = title.replace(" ", "_")[:80]
-            out.append(
-                _record(
-                    f"w{number:03d}-report",
-                    title,
-                    row.get("text") or title,
-                    url=f"https://en.wikinews.org/wiki/{slug}",
-                    source="en.wikinews.org",
-                    language="en",
-                    published=(day + timedelta(hours=8)).isoformat(),
-                )
-            )
-            for i, source in enumerate(row.get("sources") or []):
-                text = source.get("maintext") or ""
-                if not text.strip():
-                    continue
-                url = source.get("url") or None
-                host = (urlsplit(url).hostname or "").removeprefix("www.") if url else None
-                out.append(
-                    _record(
-                        f"w{number:03d}-s{i:02d}",
-                        source.get("title"),
-                        text,
-                        url=url,
-                        source=host or f"source{i}",
-                        language=source.get("language"),
-                        published=(day + timedelta(hours=i)).isoformat(),
-                    )
-                )
+            for record in event_lines(json.loads(line), number):
+                key, title, text = record.pop("id"), record.pop("title"), record.pop("text")
+                out.append(_record(key, title, text, **record))
     return out
 
 
