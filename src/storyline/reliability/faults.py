@@ -48,17 +48,28 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONHASHSEED": "0", "STORYLINE_ALLOW_NETWORKS": "127.0.0.1/32"}
 
 
-def _cli(
-    *args: str, timeout: float = 600, extra_env: dict[str, str] | None = None
+def _run(
+    argv: list[str], timeout: float, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "storyline.cli", *args],
+        [sys.executable, *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
         env=_env() | (extra_env or {}),
         check=False,
     )
+
+
+def _cli(
+    *args: str, timeout: float = 600, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return _run(["-m", "storyline.cli", *args], timeout, extra_env)
+
+
+def _child(code: str, *args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code *args`` (a child that is killed, or kills itself, mid-write)."""
+    return _run(["-c", code, *map(str, args)], timeout)
 
 
 def _db_check(db: Path, result: FaultResult) -> None:
@@ -225,14 +236,7 @@ def kill_during_merge(workdir: Path, *, articles: int = 120) -> FaultResult:
         result.problems.append(f"setup made only {len(members0)} events")
         return result
     for die_at in (1, 2, 3):
-        child = subprocess.run(
-            [sys.executable, "-c", _MERGE_CHILD, str(db), str(die_at)],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            timeout=120,
-            check=False,
-        )
+        child = _child(_MERGE_CHILD, db, die_at)
         if child.returncode != -signal.SIGKILL:
             result.problems.append(f"merge child was not killed: {child.stderr.strip()[-300:]}")
             continue
@@ -299,14 +303,7 @@ def kill_during_migration(workdir: Path, *, versions: tuple[int, ...] = ()) -> F
         conn.commit()
         conn.close()
         code = _MIGRATE_CHILD
-        child = subprocess.run(
-            [sys.executable, "-c", code, str(db), str(version)],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            timeout=120,
-            check=False,
-        )
+        child = _child(code, db, version)
         if child.returncode != -signal.SIGKILL:
             result.problems.append(
                 f"migration {version}: child not killed "
@@ -365,14 +362,7 @@ def disk_full(workdir: Path, *, limit: int = 4 * 1024 * 1024) -> FaultResult:
 
     result = FaultResult("disk full (RLIMIT_FSIZE)")
     db = workdir / "full.db"
-    child = subprocess.run(
-        [sys.executable, "-c", _FULL_CHILD, str(db), str(limit)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=300,
-        check=False,
-    )
+    child = _child(_FULL_CHILD, db, limit, timeout=300)
     lines = [line.split(" ", 2) for line in child.stdout.splitlines()]
     committed = {int(w[1]) for w in lines if w[0] == "committed"}
     errors = [w for w in lines if w[0] == "error"]
