@@ -74,6 +74,21 @@ def test_spokesperson_tagged_org_becomes_a_person() -> None:
     assert "X." not in fixed and "X" not in fixed
 
 
+@needs_spacy
+def test_a_long_running_recogniser_does_not_keep_every_word_it_read() -> None:
+    """spaCy interns every new string; the recogniser reads inside a memory zone, so a
+    service that enriches news all day does not grow with its vocabulary (issue 11 soak)."""
+    recogniser = SpacyRecogniser()
+    recogniser.mentions("Warm-up text about Oslo.", "en")
+    strings = recogniser._nlp("en").vocab.strings
+    before = len(strings)
+    made_up = [f"Zorblat{n} Quexing{n} met Frobnitz{n} in Vlarmsted{n}." for n in range(300)]
+    found = recogniser.mentions_many(made_up, "en")
+    recogniser.mentions(" ".join(made_up[:50]), "en")
+    assert any(found)  # the texts were read
+    assert len(strings) - before < 50  # not the ~1,200 new words
+
+
 def test_fix_mentions_rules_without_a_model() -> None:
     text = "Troops stay in the Philadelphi corridor, said spokesman Avi Cohen of the IDF's unit."
     mentions = [

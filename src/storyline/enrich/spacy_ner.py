@@ -93,14 +93,21 @@ class SpacyRecogniser:
     def mentions(self, text: str, language: str | None) -> list[Mention]:
         if language is None or language not in self.models:
             return []
-        return _from_doc(self._nlp(language)(text[:MAX_CHARS]))
+        nlp = self._nlp(language)
+        # Strings spaCy interns while reading a text are freed with the zone (spaCy 3.8):
+        # without it a long-running process grows with every new word it ever saw.
+        with nlp.memory_zone():
+            return _from_doc(nlp(text[:MAX_CHARS]))
 
     def mentions_many(self, texts: Sequence[str], language: str | None) -> list[list[Mention]]:
         """:meth:`mentions` of several texts, run through spaCy's batched ``pipe``."""
         if language is None or language not in self.models:
             return [[] for _ in texts]
         nlp = self._nlp(language)
-        return [_from_doc(doc) for doc in nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=16)]
+        with nlp.memory_zone():
+            return [
+                _from_doc(doc) for doc in nlp.pipe((t[:MAX_CHARS] for t in texts), batch_size=16)
+            ]
 
 
 def _from_doc(doc: Any) -> list[Mention]:
