@@ -106,6 +106,10 @@ def spark() -> Iterator[Any]:
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": "1g",
+            # Spill every Python-side shuffle to disk, as a big input would: spilling sorts
+            # the keys, so keys of mixed types fail here every run, not only under memory
+            # pressure (a CI run once failed on a str/tuple key mix this way).
+            "spark.python.worker.memory": "1m",
         },
     )
     session.sparkContext.setLogLevel("ERROR")

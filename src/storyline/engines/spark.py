@@ -478,10 +478,10 @@ class SparkEngine:
         ).persist(StorageLevel.MEMORY_AND_DISK)
         implied = merged.flatMap(lambda m: [(m[1][0], s) for s in m[1][1:]])
         implied_ranks = (
-            implied.join(story_rank, n)
-            .map(lambda kv: (kv[1][1], (kv[1][0], kv[0])))
-            .join(story_rank, n)
-            .map(lambda kv: (kv[1][0][0], kv[1][1]))
+            implied.join(story_rank, n)  # (story a, (story b, rank a))
+            .map(lambda kv: (kv[1][0], (kv[1][1], kv[0])))  # (story b, (rank a, story a))
+            .join(story_rank, n)  # (story b, ((rank a, story a), rank b))
+            .map(lambda kv: (kv[1][0][0], kv[1][1]))  # the edge (rank a, rank b)
         )
         story_edges = (
             blocks.flatMap(lambda b: _emit_sides(b.block, b.story_states, story_reach))
