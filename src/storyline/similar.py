@@ -141,6 +141,8 @@ class SimilarNews:
         self._index: VectorIndex | None = None
         self._indexed_ids: set[str] = set()
         self._checked = -float("inf")
+        #: Articles in the store at the last check (index() counts them; _term_stats reuses it).
+        self._articles = 0
         # Document frequencies, kept across queries: a query reads those of ~3,000 distinct
         # words of its 50 candidates, and they change slowly (see _term_stats).
         self._stats: StoreTermStats | None = None
@@ -179,7 +181,8 @@ class SimilarNews:
         self._checked = now
         name = self.embedder.name
         count = self.store.count_vectors(name)
-        if count < self.store.count_articles():
+        self._articles = self.store.count_articles()
+        if count < self._articles:
             self.fill_cache()
             count = self.store.count_vectors(name)
         if self._index is None or count < len(self._indexed_ids):
@@ -234,7 +237,7 @@ class SimilarNews:
             or len(stats) > MAX_CACHED_TERMS
             or (
                 self._stats_checked < self._checked
-                and self.store.count_articles() > self._stats_documents * 1.05
+                and self._articles > self._stats_documents * 1.05
             )
         )
         if stats is None or stale:
