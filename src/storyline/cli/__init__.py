@@ -26,6 +26,7 @@ from storyline.eval.dedup_cli import dedup_command
 from storyline.eval.enrich_cli import enrich_command
 from storyline.eval.events_cli import events_command
 from storyline.eval.events_cli import storylines_command as eval_storylines_command
+from storyline.eval.headlines import headlines_command
 from storyline.eval.similarity_cli import similarity_command
 
 __all__ = ["cli", "main"]
@@ -56,6 +57,7 @@ for command in (events_group, storylines_command, timeline_command):
     cli.add_command(command)
 eval_group.add_command(events_command)
 eval_group.add_command(eval_storylines_command)
+eval_group.add_command(headlines_command)
 cli.add_command(serve)
 
 

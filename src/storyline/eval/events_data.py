@@ -12,6 +12,15 @@ outlets, each with its publication date (``dct``); ``MANIFEST.json`` maps folder
 storylines. Streamed in publication order (ties by folder and uid). The set's own
 ``dates`` field (dates its authors extracted) is never read: event dates are Storyline's.
 
+**Which sources can be linked at all.** A quarter of the WikinewsSum sources do not report
+their event: "page not found" and login pages, site front pages, index pages, generic
+background pages, another story served at the old address. Nothing in their text links
+them to the event, yet the gold puts them in it. ``wikinewssum_sources.json`` (next to this
+module) is Storyline's own annotation of every source, made by a person reading it beside
+the report (``report``, ``related`` or ``unrelated``, with the reason):
+:func:`source_labels` reads it, so the evaluation can also score the articles a clustering
+of texts could place, and give the best F1 any such clustering can reach.
+
 Held-out halves: for WikinewsSum whole events go to one side by a hash of the event number;
 for Timeline17 articles go to one side by a hash of folder and uid (the four storylines
 are too few to hold one back). Parameters are chosen on the ``dev`` half only; the gates
@@ -26,6 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +54,7 @@ __all__ = [
     "half",
     "load_t17",
     "load_wikinewssum",
+    "source_labels",
     "t17_path",
     "wikinewssum_path",
 ]
@@ -102,6 +113,14 @@ def _article(key: str, title: str | None, text: str, language: str | None, **ext
             language=language,
             published=datetime.fromisoformat(published) if published else None,
         )
+
+
+def source_labels() -> dict[str, str]:
+    """Article key (``wNNNN-sKK``) → ``report``, ``related`` or ``unrelated`` for every
+    WikinewsSum source (see the module docstring); reports themselves are not listed."""
+    text = resources.files("storyline.eval").joinpath("wikinewssum_sources.json").read_text()
+    rows: dict[str, dict[str, str]] = json.loads(text)["labels"]
+    return {key: row["label"] for key, row in rows.items()}
 
 
 def wikinewssum_path(data_dir: Path) -> Path:

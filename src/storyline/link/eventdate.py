@@ -34,7 +34,17 @@ from datetime import date, timedelta
 from storyline.enrich.timeexpr import WEEKDAYS, find_dates
 from storyline.model import Article
 
-__all__ = ["LEAD_CHARS", "anchor_date", "event_date", "event_weekday", "lead_weekday", "resolve"]
+__all__ = [
+    "LEAD_CHARS",
+    "WEEKDAY_GAP_DAYS",
+    "anchor_date",
+    "event_date",
+    "event_weekday",
+    "lead_weekday",
+    "resolve",
+    "usual_weekday",
+    "weekday_gap",
+]
 
 #: Characters of title + text read for the event date.
 LEAD_CHARS = 600
@@ -136,3 +146,31 @@ def lead_weekday(article: Article) -> int | None:
             continue
         return WEEKDAYS[match.group(1).casefold()]
     return None
+
+
+#: The gap assumed between happenings on different weekdays when no date is known: the
+#: mean of the 1 to 6 days two different weekdays of one week are apart.
+WEEKDAY_GAP_DAYS = 3.5
+
+
+def usual_weekday(weekdays: Counter[int]) -> int | None:
+    """The weekday most of a cluster's undated members name (the lowest on ties)."""
+    if not weekdays:
+        return None
+    return min(weekdays.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def weekday_gap(weekday: int | None, weekdays: Counter[int]) -> float | None:
+    """Days between an undated article (or event) and a cluster by what the texts say:
+    :data:`WEEKDAY_GAP_DAYS` when both only name the weekday of the happening and the
+    weekdays differ, else unknown. Used only when a publication time is missing on either side.
+
+    Dates read from the text (:func:`anchor_date`) date events for timelines but do not
+    enter the score: on WikinewsSum, whose articles carry no publication dates, a gap between
+    text dates cost 0.08 of dev B-cubed F1 (background pages and follow-ups name other days),
+    while different weekdays cost nothing.
+    """
+    usual = usual_weekday(weekdays)
+    if weekday is None or usual is None:
+        return None
+    return WEEKDAY_GAP_DAYS if usual != weekday else None

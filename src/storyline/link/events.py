@@ -14,7 +14,7 @@ The design follows Miranda et al. (2018), "Multilingual Clustering of Streaming 
    weights are a logistic regression fitted on the held-out-safe ``dev`` half of
    WikinewsSum (:mod:`storyline.eval.events_fit` writes ``events_params.json``); the time
    gap enters as a documented prior, because that set has no dates. Undated articles
-   compare the weekdays their texts name (:func:`_text_gap`).
+   compare the weekdays their texts name (:func:`storyline.link.eventdate.weekday_gap`).
 3. **Join or start**: a second model decides from the best candidate's score, its margin
    over the runner-up and its standing whether the article joins it or starts an event.
 4. **Events close when quiet**: an event with no article for ``quiet_days`` leaves the
@@ -44,6 +44,7 @@ import numpy as np
 
 from storyline.embed.base import FloatVector
 from storyline.embed.lexical import CorpusStats, TermStatistics
+from storyline.link.eventdate import usual_weekday, weekday_gap
 from storyline.link.eventparams import (
     ACCEPT_FEATURES,
     EVENT_FEATURES,
@@ -54,6 +55,7 @@ from storyline.link.eventparams import (
     load_event_params,
     standing,
 )
+from storyline.link.headline import choose_headline
 from storyline.link.signals import Centroid, Item, OpenIndex, make_item, sparse_cosine
 from storyline.link.storylines import Merge, StorylineLinker, StorylineOptions, StorylineState
 from storyline.model import Article
@@ -159,9 +161,8 @@ class Assignment:
     new_event: bool
 
 
-#: The gap assumed between happenings on different weekdays when no date is known: the
-#: mean of the 1 to 6 days two different weekdays of one week are apart.
-WEEKDAY_GAP_DAYS = 3.5
+#: Member counts at which an event's headline is chosen again (bounded work per article).
+RETITLE_AT = frozenset({2, 3, 4, 6, 8, 12, 16, 24})
 
 
 def _sigmoid(x: float) -> float:
@@ -176,22 +177,6 @@ def _gap_days(a: datetime | None, b: datetime | None) -> float | None:
     if a is None or b is None:
         return None
     return abs((a - b).total_seconds()) / 86400.0
-
-
-def _text_gap(weekday: int | None, event: EventState) -> float | None:
-    """Days between an undated article (or event) and ``event`` by what the texts say:
-    :data:`WEEKDAY_GAP_DAYS` when both only name the weekday of the happening and the
-    weekdays differ, else unknown. Used only when a publication time is missing on either side.
-
-    Dates read from the text (:func:`storyline.link.eventdate.anchor_date`) date events for
-    timelines but do not enter the score: on WikinewsSum, whose articles carry no
-    publication dates, a gap between text dates cost 0.08 of dev B-cubed F1 (background
-    pages and follow-ups name other days), while different weekdays cost nothing.
-    """
-    if weekday is not None and event.weekdays:
-        usual = min(event.weekdays.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        return WEEKDAY_GAP_DAYS if usual != weekday else None
-    return None
 
 
 class EventClusterer:
@@ -285,7 +270,7 @@ class EventClusterer:
         z = p.bias + sum(w * features[k] for k, w in p.weights.items())
         gap = _gap_days(item.published, event.last)
         if gap is None:
-            gap = _text_gap(item.weekday, event)
+            gap = weekday_gap(item.weekday, event.weekdays)
         return z - self._time_penalty(gap)
 
     def _time_penalty(self, gap: float | None) -> float:
@@ -336,6 +321,8 @@ class EventClusterer:
         event.centroid.add(item)
         if not event.closed:
             event.items.append(item)
+        if len(event.members) in RETITLE_AT:
+            self._retitle(event)
         event.newest = [*event.newest, (item.vector, item.lex)][-self.options.newest :]
         if item.published is not None:
             event.first = min(event.first or item.published, item.published)
@@ -352,6 +339,15 @@ class EventClusterer:
         self._dirty.add(event.id)
         if not event.closed:
             self.index.put(event.id, event.centroid)
+
+    def _retitle(self, event: EventState) -> None:
+        """Show the member title that says what the others say (:mod:`.headline`); a
+        storyline is labelled by the headline of the event that founded it."""
+        event.title = choose_headline(event.items, event.centroid.lex, self.stats) or event.title
+        story = self.storylines.storylines.get(self.storylines.resolve(event.storyline or ""))
+        if story is not None and story.events and story.events[0] == event.id:
+            story.label = event.title
+            self.storylines.changed.add(story.id)
 
     def _close_quiet(self) -> None:
         now = self._now
@@ -416,10 +412,7 @@ class EventClusterer:
         z = p.bias + sum(w * features[k] for k, w in p.weights.items())
         gap = _gap_days(a.last, b.last)
         if gap is None:
-            weekday = (
-                min(a.weekdays.items(), key=lambda kv: (-kv[1], kv[0]))[0] if a.weekdays else None
-            )
-            gap = _text_gap(weekday, b)
+            gap = weekday_gap(usual_weekday(a.weekdays), b.weekdays)
         return _sigmoid(z - self._time_penalty(gap))
 
     def merge_pass(self) -> list[Merge]:
@@ -501,6 +494,7 @@ class EventClusterer:
                 dst.first = min(dst.first or moment, moment)
                 dst.last = max(dst.last or moment, moment)
         dst.items.extend(src.items)
+        self._retitle(dst)
         self.storylines.detach(src.storyline, source)
         src.members = []
         src.items = []
@@ -543,6 +537,7 @@ class EventClusterer:
                 old.weekdays[item.weekday] += 1
         if not old.closed and old.members:
             self.index.put(old.id, old.centroid)
+            self._retitle(old)
         new_id = event_id(article_id)
         self.corrections.redirect.pop(new_id, None)
         event = EventState(id=new_id, title=moved.title if moved else old.title)
