@@ -27,6 +27,7 @@ from storyline.eval.enrich_cli import enrich_command
 from storyline.eval.events_cli import events_command
 from storyline.eval.events_cli import storylines_command as eval_storylines_command
 from storyline.eval.headlines import headlines_command
+from storyline.eval.nonarticles import non_articles_command
 from storyline.eval.similarity_cli import similarity_command
 
 __all__ = ["cli", "main"]
@@ -58,6 +59,7 @@ for command in (events_group, storylines_command, timeline_command):
 eval_group.add_command(events_command)
 eval_group.add_command(eval_storylines_command)
 eval_group.add_command(headlines_command)
+eval_group.add_command(non_articles_command)
 cli.add_command(serve)
 
 

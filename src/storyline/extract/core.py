@@ -19,6 +19,7 @@ from storyline.extract.html import NO_TEXT, extract_html
 from storyline.extract.language import detect_language, normalise_language
 from storyline.extract.linestats import LineStats
 from storyline.extract.options import DEFAULT_OPTIONS, ExtractOptions
+from storyline.extract.pagekind import not_an_article
 from storyline.extract.text import (
     decode_text,
     derive_title,
@@ -138,8 +139,12 @@ def _from_html(raw: RawDoc, options: ExtractOptions, line_stats: LineStats | Non
         doc_key=url or raw.origin,
         line_stats=line_stats,
     )
-    if len(join_blocks(cleaned.blocks)) < options.min_text_chars:
+    text = join_blocks(cleaned.blocks)
+    if len(text) < options.min_text_chars:
         raise BadInputError(raw.origin, NO_TEXT)
+    refused = not_an_article(page.title or "", text)
+    if refused is not None:
+        raise BadInputError(raw.origin, refused)
     _merge_page_records(cleaned, page.related or [], page.credits or [])
     published = published_from_html(page.date, page.published_meta)
     return _article(
