@@ -162,7 +162,7 @@ class Assignment:
 
 
 #: Member counts at which an event's headline is chosen again (bounded work per article).
-RETITLE_AT = frozenset({2, 3, 4, 6, 8, 12, 16, 24})
+RETITLE_AT = frozenset({2, 3, 5, 8, 13, 21})
 
 
 def _sigmoid(x: float) -> float:

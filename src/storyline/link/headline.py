@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from storyline.embed.lexical import TermStatistics, bm25_vector, terms
+from storyline.embed.lexical import TermStatistics, bm25_vector
 
 __all__ = ["HEADLINE_CANDIDATES", "Titled", "choose_headline", "headline_scores"]
 
@@ -33,10 +33,14 @@ HEADLINE_CANDIDATES = 24
 
 
 class Titled(Protocol):
-    """What a member needs: its title and its unit BM25 term vector (title and body)."""
+    """What a member needs: its title, the title's terms and its unit BM25 term vector
+    (title and body)."""
 
     @property
     def title(self) -> str: ...
+
+    @property
+    def title_terms(self) -> tuple[str, ...]: ...
 
     @property
     def lex(self) -> Mapping[str, float]: ...
@@ -59,7 +63,7 @@ def headline_scores(
     centroid_sq = sum(w * w for w in centroid.values())
     out = []
     for member in members:
-        title = bm25_vector(terms(member.title), stats)
+        title = bm25_vector(member.title_terms, stats)
         norm = math.sqrt(sum(w * w for w in title.values()))
         if not norm:
             out.append(0.0)
@@ -77,7 +81,7 @@ def choose_headline(
     members: Sequence[Titled], centroid: Mapping[str, float], stats: TermStatistics
 ) -> str | None:
     """The best member title (the earliest on ties), or ``None`` with no titled member."""
-    pool = [m for m in members[:HEADLINE_CANDIDATES] if m.title.strip()]
+    pool = [m for m in members[:HEADLINE_CANDIDATES] if m.title_terms]
     if not pool:
         return None
     scores = headline_scores(pool, centroid, stats)

@@ -69,6 +69,8 @@ class Item:
     #: candidates were looked up (:meth:`OpenIndex.candidates`): the background a match
     #: must stand out from.
     background: tuple[float, float] | None = None
+    #: The title's terms (:mod:`storyline.link.headline` scores titles as headlines).
+    title_terms: tuple[str, ...] = ()
 
     def top_terms(self, n: int = QUERY_TERMS) -> list[str]:
         """The ``n`` heaviest terms (ties by the term, so the choice is deterministic)."""
@@ -157,6 +159,7 @@ def make_item(
         source=article.source_id or article.site_name,
         when=when,
         weekday=lead_weekday(article) if when is None and article.published is None else None,
+        title_terms=tuple(terms(article.title)),
     )
 
 
