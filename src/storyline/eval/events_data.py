@@ -54,6 +54,7 @@ __all__ = [
     "half",
     "load_t17",
     "load_wikinewssum",
+    "source_annotations",
     "source_labels",
     "t17_path",
     "wikinewssum_path",
@@ -115,12 +116,17 @@ def _article(key: str, title: str | None, text: str, language: str | None, **ext
         )
 
 
-def source_labels() -> dict[str, str]:
-    """Article key (``wNNNN-sKK``) → ``report``, ``related`` or ``unrelated`` for every
-    WikinewsSum source (see the module docstring); reports themselves are not listed."""
+def source_annotations() -> dict[str, dict[str, str]]:
+    """Article key (``wNNNN-sKK``) → ``{"label", "category" (for unrelated), "why"}`` for
+    every WikinewsSum source (see the module docstring); reports themselves are not listed."""
     text = resources.files("storyline.eval").joinpath("wikinewssum_sources.json").read_text()
     rows: dict[str, dict[str, str]] = json.loads(text)["labels"]
-    return {key: row["label"] for key, row in rows.items()}
+    return rows
+
+
+def source_labels() -> dict[str, str]:
+    """Article key → ``report``, ``related`` or ``unrelated`` (:func:`source_annotations`)."""
+    return {key: row["label"] for key, row in source_annotations().items()}
 
 
 def wikinewssum_path(data_dir: Path) -> Path:

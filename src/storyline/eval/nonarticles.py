@@ -22,7 +22,8 @@ from pathlib import Path
 
 import click
 
-from storyline.errors import BadInputError, ConfigError, StorylineError
+from storyline.errors import BadInputError, StorylineError
+from storyline.eval.events_data import source_annotations, wikinewssum_path
 from storyline.eval.options import data_option
 from storyline.extract import extract
 from storyline.extract.pagekind import not_an_article
@@ -56,14 +57,8 @@ class NonArticleScores:
 
 
 def _wikinewssum(data_dir: Path, scores: NonArticleScores) -> None:
-    path = data_dir / "events" / "wikinewssum-en.jsonl"
-    if not path.is_file():
-        raise ConfigError(f"{path}: the WikinewsSum sample is missing; pass --data DIR")
-    from importlib import resources
-
-    labels = json.loads(
-        resources.files("storyline.eval").joinpath("wikinewssum_sources.json").read_text()
-    )["labels"]
+    labels = source_annotations()
+    path = wikinewssum_path(data_dir)
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     for number, row in enumerate(rows):
         _judge(scores, f"w{number:04d}-report", row.get("title") or "", row.get("text") or "")
