@@ -51,6 +51,12 @@ def test_articles_are_kept_even_short_or_quoting_the_phrases() -> None:
     )
     assert len(long_report) > MAX_CHARS
     assert not_an_article("Ministry website hit by outage", long_report) is None
+    # A brief may say what an error page says, in a reporter's words.
+    for brief in (
+        "The document could not be found, police said on Monday, after a search of the office.",
+        "The ministry said the article has been removed from its site after complaints.",
+    ):
+        assert not_an_article("Search ends", brief) is None
     # Words of a wall in a real headline do not make it a wall.
     assert not_an_article("Log in or sign up: banks move to passkeys", BRIEF * 3) is None
 

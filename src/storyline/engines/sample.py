@@ -7,6 +7,9 @@ This writes one WARC.gz of HTTP ``response`` records:
   unrelated stories),
 * the source articles of WikinewsSum events, as simple news pages dated so that the events
   spread over several weeks (each event's reports within a day; several time blocks),
+  leaving out the sources that are error pages or login walls (Storyline's labels of that
+  set, :func:`storyline.eval.events_data.source_annotations`): they are not news pages, and
+  extraction refuses them,
 * copies: some pages again under another site's URL with a different navigation bar and
   a trimmed last paragraph (syndication), whose originals are known.
 
@@ -25,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storyline.eval.events_data import source_annotations
 from storyline.model import normalise_text
 
 __all__ = ["Sample", "build_sample_warc"]
@@ -113,13 +117,14 @@ def build_sample_warc(
             if line.strip():
                 rows.append(json.loads(line))
     written: list[tuple[str, str, str, datetime, str]] = []
+    walls = {k for k, v in source_annotations().items() if v.get("category") in ("error", "wall")}
     for e, row in enumerate(rows[:events]):
         day = BASE + timedelta(days=spacing_days * e)
         seen: dict[str, str] = {}
         for s, source in enumerate(row.get("sources") or []):
             text = source.get("maintext") or ""
             title = source.get("title") or row.get("title") or ""
-            if len(text.split()) < 40 or not title.strip():
+            if len(text.split()) < 40 or not title.strip() or f"w{e:04d}-s{s:02d}" in walls:
                 continue
             host = urlsplit(source.get("url") or "").hostname or f"news{s}.example"
             url = f"https://{host}/wikinews/{e:03d}/{s:02d}.html"
