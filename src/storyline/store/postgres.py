@@ -28,28 +28,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from importlib import resources
-from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from storyline.errors import ConfigError, StorageError
-from storyline.model import Article, RelatedLink, Source, utcnow
-from storyline.store.base import AddResult, BatchError, SearchHit
+from storyline.model import Article, utcnow
+from storyline.store.base import AddResult, BatchError
 from storyline.store.migrate import (
-    MIGRATIONS_TABLE_SQL,
     Migration,
     check_not_newer,
     latest_version,
     load_migrations,
-    pending_migrations,
 )
 from storyline.store.pg_dialect import PgConnection, row_factory
 from storyline.store.postgres_search import PostgresSearchMixin
-from storyline.store.sqlite import SQLiteStore
+from storyline.store.sqlite_articles import SQLiteArticlesMixin, SQLiteSchemaMixin
 from storyline.store.sqlite_dedup import SQLiteDedupMixin
 from storyline.store.sqlite_entities import SQLiteEntitiesMixin
 from storyline.store.sqlite_errors import unencodable_text
@@ -126,6 +123,8 @@ def _clean_text(value: Any) -> Any:
 
 class PostgresStore(
     PostgresSearchMixin,
+    SQLiteSchemaMixin,
+    SQLiteArticlesMixin,
     SQLiteVectorsMixin,
     SQLiteDedupMixin,
     SQLiteEntitiesMixin,
@@ -249,24 +248,6 @@ class PostgresStore(
         if self._closed:
             raise StorageError(f"{self.url}: the store is closed")
 
-    def _require_schema(self) -> None:
-        """Fail clearly on a database that was never migrated, instead of "no such table"."""
-        if self._ready:
-            return
-        version = self.schema_version()
-        check_not_newer(version, self._migrations, self.url)
-        if version < self._latest:
-            state = (
-                "has no Storyline tables yet"
-                if version == 0
-                else f"is at schema version {version}, this Storyline needs {self._latest}"
-            )
-            raise StorageError(
-                f"{self.url}: the database {state}: run `storyline db init` "
-                "(or call Store.migrate()) first"
-            )
-        self._ready = True
-
     @contextmanager
     def _transaction(self, action: str, begin: str, *, lock: bool) -> Iterator[PgConnection]:
         self._check_open()
@@ -299,76 +280,27 @@ class PostgresStore(
         with self._transaction(action, "BEGIN", lock=True) as conn:
             yield cast("sqlite3.Connection", conn)
 
-    # -- schema ---------------------------------------------------------------------------
+    # -- schema hooks (SQLiteSchemaMixin) ---------------------------------------------------
 
-    def schema_version(self) -> int:
-        """The schema version the database is at (0 for an empty database)."""
-        with self._read("reading the schema version") as conn:
-            return _schema_version_on(conn)
+    _ENGINE = "PostgreSQL"
+    _HOME = "database"
+    _FOREIGN_TABLES_SQL = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename <> 'schema_migrations' ORDER BY tablename"
+    )
 
-    def migrate(self) -> int:
-        """Apply pending migrations, each in its own transaction; returns the schema version.
+    @staticmethod
+    def _version_on(conn: sqlite3.Connection) -> int:
+        return _schema_version_on(conn)
 
-        Safe to call repeatedly and from several processes at once (the write lock is held
-        and the version read again inside each transaction). Refuses a database that already
-        holds tables of some other program.
-        """
-        while True:
-            with self._write("migrating the database") as conn:
-                conn.execute(MIGRATIONS_TABLE_SQL)
-                current = _schema_version_on(conn)
-                check_not_newer(current, self._migrations, self.url)
-                pending = pending_migrations(self._migrations, current)
-                if not pending:
-                    break
-                if current == 0:
-                    self._refuse_foreign(conn)
-                migration = pending[0]
-                pg = cast(PgConnection, conn).conn
-                with self._translate(
-                    f"applying migration {migration.version:04d}_{migration.name}"
-                ):
-                    for statement in migration.statements():
-                        pg.execute(statement.encode())  # DDL as written: no placeholders
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, time_text(utcnow())),
-                )
-        self._ready = current == self._latest
-        return current
+    @staticmethod
+    def _apply_statement(conn: sqlite3.Connection, statement: str) -> None:
+        cast(PgConnection, conn).conn.execute(statement.encode())  # DDL as written
 
-    def _refuse_foreign(self, conn: sqlite3.Connection) -> None:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename <> 'schema_migrations' ORDER BY tablename"
-            )
-        ]
-        if names:
-            raise StorageError(
-                f"{self.url}: this PostgreSQL database already holds tables that are not "
-                f"Storyline's ({', '.join(names[:5])}); give Storyline a database of its own"
-            )
+    def _translating(self, action: str) -> AbstractContextManager[None]:
+        return self._translate(action)
 
     # -- articles -------------------------------------------------------------------------
-
-    def add_articles(self, articles: Iterable[Article], *, batch_size: int = 500) -> AddResult:
-        """Insert new articles, ``batch_size`` per transaction, with ``COPY``; stored ids are
-        skipped. A failed batch is rolled back whole and raised as :class:`BatchError`."""
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        self._check_open()
-        self._require_schema()
-        result = AddResult()
-        iterator = iter(articles)
-        number = 0
-        while batch := list(islice(iterator, batch_size)):
-            inserted, skipped = self._add_batch(batch, number, result)
-            result.inserted.extend(inserted)
-            result.skipped.extend(skipped)
-            number += 1
-        return result
 
     def _add_batch(
         self, batch: list[Article], number: int, done: AddResult
@@ -436,57 +368,6 @@ class PostgresStore(
         inserted = {row[0] for row in cursor.fetchall()}
         conn.execute("TRUNCATE storyline_incoming")
         return inserted
-
-    # Portable reads and writes: the SQLite store's code runs unchanged through the dialect
-    # adapter (one copy of the logic, see storyline.store.pg_dialect). It only touches what
-    # both stores have: _read, _write, _require_schema, _related and the tables.
-
-    def _related(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[RelatedLink]]:
-        return SQLiteStore._related(self, conn, ids)  # type: ignore[arg-type]
-
-    def _fold_hits(self, conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[SearchHit]:
-        return SQLiteStore._fold_hits(self, conn, rows)  # type: ignore[arg-type]
-
-    def get_article(self, article_id: str) -> Article | None:
-        """One article by id, or ``None``; the article and its links come from one snapshot."""
-        return SQLiteStore.get_article(self, article_id)  # type: ignore[arg-type]
-
-    def has_article(self, article_id: str) -> bool:
-        """Whether an article with this id is stored."""
-        return SQLiteStore.has_article(self, article_id)  # type: ignore[arg-type]
-
-    def iter_articles(self, *, source_id: str | None = None) -> Iterator[Article]:
-        """All articles (of one source, if given) in insertion order, page by page."""
-        return SQLiteStore.iter_articles(self, source_id=source_id)  # type: ignore[arg-type]
-
-    def count_articles(self) -> int:
-        """How many articles are stored."""
-        return SQLiteStore.count_articles(self)  # type: ignore[arg-type]
-
-    def upsert_source(self, source: Source) -> None:
-        """Insert a source or update the stored one with the same id."""
-        SQLiteStore.upsert_source(self, source)  # type: ignore[arg-type]
-
-    def get_source(self, source_id: str) -> Source | None:
-        """One source by id, or ``None``."""
-        return SQLiteStore.get_source(self, source_id)  # type: ignore[arg-type]
-
-    def list_sources(self) -> list[Source]:
-        """All sources, by id."""
-        return SQLiteStore.list_sources(self)  # type: ignore[arg-type]
-
-    def line_counts(self, source_id: str, hashes: Iterable[str]) -> dict[str, int]:
-        """In how many observed documents of a source each line hash occurred (0 if never)."""
-        return SQLiteStore.line_counts(self, source_id, hashes)  # type: ignore[arg-type]
-
-    def document_count(self, source_id: str) -> int:
-        """How many distinct documents of a source were observed for boilerplate learning."""
-        return SQLiteStore.document_count(self, source_id)  # type: ignore[arg-type]
-
-    def observe_lines(self, source_id: str, doc_key: str, hashes: Iterable[str]) -> bool:
-        """Count each distinct line hash of one document once; False if ``doc_key`` was seen
-        (one transaction; the counters are ``ON CONFLICT`` increments)."""
-        return SQLiteStore.observe_lines(self, source_id, doc_key, hashes)  # type: ignore[arg-type]
 
     # -- maintenance ----------------------------------------------------------------------
 
