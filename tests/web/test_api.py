@@ -115,13 +115,23 @@ def test_openapi_lists_every_json_page(server: str) -> None:
 def test_atom_feeds(server: str) -> None:
     items = envelope(server, "/index.json")["items"]
     sid = next(i["storyline"]["id"] for i in items if i["storyline"])
-    for path in (f"/storyline/{sid}.atom", "/search.atom?q=Lula"):
+    lula = envelope(server, "/entities.json?q=Lula")["entities"][0]
+    for path in (f"/storyline/{sid}.atom", "/search.atom?q=Lula", f"/entity/{lula['id']}.atom"):
         response = get(server, path)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/atom+xml")
         root = ET.fromstring(response.content)
         assert root.tag == "{http://www.w3.org/2005/Atom}feed"
         assert root.findall("{http://www.w3.org/2005/Atom}entry")
+    story = envelope(server, f"/storyline/{sid}.json")
+    feed = ET.fromstring(get(server, f"/storyline/{sid}.atom").content)
+    titles = [
+        e.findtext("{http://www.w3.org/2005/Atom}title")
+        for e in feed.iter("{http://www.w3.org/2005/Atom}entry")
+    ]
+    assert titles == [e["title"] or "(untitled)" for e in reversed(story["events"])]
+    assert get(server, "/search.atom?q=x&from=yesterday").status_code == 400
+    assert get(server, "/entity/99999999.atom").status_code == 404
 
 
 def test_not_found_and_errors_use_the_envelope(server: str) -> None:

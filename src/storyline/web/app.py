@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from storyline.errors import BadInputError
 from storyline.similar import SimilarNews
 from storyline.web.i18n import negotiate
 from storyline.web.logs import AccessLog, install_redaction
@@ -150,6 +151,9 @@ def create_app(
         exception_handlers={
             404: lambda r, e: error_response(r, 404, "no such page"),
             405: lambda r, e: error_response(r, 405, "method not allowed"),
+            # A request whose input is bad (a search query too long, a bad date) gets a 400
+            # that says why, from whichever handler found it.
+            BadInputError: lambda r, e: error_response(r, 400, str(e)),
         },
     )
     app.state.store = web_store

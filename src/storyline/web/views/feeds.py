@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storyline.errors import BadInputError
 from storyline.web.render import error_response
+from storyline.web.safe import plain
 from storyline.web.views import lookup, stories
-from storyline.web.views.common import entity_id
+from storyline.web.views.common import entity_id, iso
 
 __all__ = ["entity_feed", "search_feed", "storyline_feed"]
 
@@ -57,9 +57,11 @@ def _stamp(value: str | None) -> str | None:
 def storyline_feed(request: Request) -> Response:
     state = request.app.state
     sid = request.path_params["sid"]
-    data = stories.storyline_page(state.store, state.prefs, sid)
-    if data is None:
+    found = stories.storyline_events(state.store, sid)
+    if found is None:
         return error_response(request, 404, "no such storyline")
+    story, rows = found
+    events = [stories.event_dict(e) for e in rows]
     entries = [
         {
             "title": e["title"],
@@ -67,31 +69,34 @@ def storyline_feed(request: Request) -> Response:
             "updated": _stamp(e["last_seen"] or e["date"]),
             "summary": f"{e['articles']} articles; {', '.join(e['languages'])}",
         }
-        for e in reversed(data["events"])
+        for e in reversed(events)
     ]
-    return _atom(request, data["storyline"]["label"], f"/storyline/{sid}.atom", entries)
+    label = stories.story_dict(story)["label"]
+    return _atom(request, label, f"/storyline/{sid}.atom", entries)
 
 
 def entity_feed(request: Request) -> Response:
     state = request.app.state
     raw = str(request.path_params["entity_id"])
     number = entity_id(raw)
-    data = lookup.entity_page(state.store, state.prefs, number) if number is not None else None
-    if data is None:
+    entity = state.store.get_entity(number) if number is not None else None
+    if number is None or entity is None:
         return error_response(request, 404, "no such entity")
+    articles = state.store.entity_articles(number, limit=100)  # what the entity page lists
     entries = [
-        {"title": a["title"], "path": f"/article/{a['id']}", "updated": _stamp(a["published"])}
-        for a in reversed(data["articles"])
+        {
+            "title": plain(a.title),
+            "path": f"/article/{a.article_id}",
+            "updated": _stamp(iso(a.published)),
+        }
+        for a in reversed(articles)
     ]
-    return _atom(request, data["entity"]["name"], f"/entity/{raw}.atom", entries)
+    return _atom(request, plain(entity.name), f"/entity/{raw}.atom", entries)
 
 
 def search_feed(request: Request) -> Response:
     state = request.app.state
-    try:
-        query = lookup.SearchQuery(dict(request.query_params))
-    except BadInputError as error:
-        return error_response(request, 400, str(error))
+    query = lookup.SearchQuery(dict(request.query_params))  # bad input: 400 (web/app.py)
     data = lookup.search_page(state.store, state.prefs, query)
     entries = [
         {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from storyline.errors import BadInputError
 from storyline.web.render import error_response, page
 from storyline.web.views import lookup, stories
 from storyline.web.views.common import entity_id
@@ -23,39 +24,37 @@ def front(request: Request) -> Response:
     return page(request, "front", "front.html", stories.front_page(state.store, state.prefs))
 
 
+def _show(request: Request, kind: str, data: dict[str, Any] | None) -> Response:
+    """The ``kind`` page of ``data``, or a 404 saying there is no such ``kind``."""
+    if data is None:
+        return error_response(request, 404, f"no such {kind}")
+    return page(request, kind, f"{kind}.html", data)
+
+
 def event(request: Request) -> Response:
     state = request.app.state
-    data = stories.event_page(state.store, state.prefs, _param(request, "eid"))
-    if data is None:
-        return error_response(request, 404, "no such event")
-    return page(request, "event", "event.html", data)
+    return _show(
+        request, "event", stories.event_page(state.store, state.prefs, _param(request, "eid"))
+    )
 
 
 def storyline(request: Request) -> Response:
     state = request.app.state
     data = stories.storyline_page(state.store, state.prefs, _param(request, "sid"))
-    if data is None:
-        return error_response(request, 404, "no such storyline")
-    return page(request, "storyline", "storyline.html", data)
+    return _show(request, "storyline", data)
 
 
 def article(request: Request) -> Response:
     state = request.app.state
     data = lookup.article_page(state.store, state.prefs, state.similar, _param(request, "aid"))
-    if data is None:
-        return error_response(request, 404, "no such article")
-    return page(request, "article", "article.html", data)
+    return _show(request, "article", data)
 
 
 def entity(request: Request) -> Response:
     state = request.app.state
     number = entity_id(_param(request, "entity_id"))
-    if number is None:
-        return error_response(request, 404, "no such entity")
-    data = lookup.entity_page(state.store, state.prefs, number)
-    if data is None:
-        return error_response(request, 404, "no such entity")
-    return page(request, "entity", "entity.html", data)
+    data = None if number is None else lookup.entity_page(state.store, state.prefs, number)
+    return _show(request, "entity", data)
 
 
 def entities(request: Request) -> Response:
@@ -68,10 +67,7 @@ def entities(request: Request) -> Response:
 
 def search(request: Request) -> Response:
     state = request.app.state
-    try:
-        query = lookup.SearchQuery(dict(request.query_params))
-    except BadInputError as error:
-        return error_response(request, 400, str(error))
+    query = lookup.SearchQuery(dict(request.query_params))  # bad input: 400 (web/app.py)
     return page(
         request, "search", "search.html", lookup.search_page(state.store, state.prefs, query)
     )

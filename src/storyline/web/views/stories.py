@@ -30,7 +30,7 @@ FRONT_POOL = 200
 EVENT_ARTICLES = 300
 
 
-def _event_dict(row: EventRow) -> dict[str, Any]:
+def event_dict(row: EventRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "title": plain(row.title),
@@ -46,7 +46,7 @@ def _event_dict(row: EventRow) -> dict[str, Any]:
     }
 
 
-def _story_dict(row: StorylineRow) -> dict[str, Any]:
+def story_dict(row: StorylineRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "label": plain(row.label),
@@ -108,8 +108,8 @@ def front_page(store: WebStore, prefs: Preferences, *, limit: int = FRONT_ITEMS)
         last = max((e.last_seen for e in members if e.last_seen), default=None)
         items.append(
             {
-                "storyline": _story_dict(story) if story else None,
-                "event": _event_dict(lead),
+                "storyline": story_dict(story) if story else None,
+                "event": event_dict(lead),
                 "events": len(members) if story is None else max(story.events, len(members)),
                 "publishers": len(publishers),
                 "languages": sorted(languages),
@@ -208,8 +208,8 @@ def event_page(store: WebStore, prefs: Preferences, eid: str) -> dict[str, Any] 
         ][:50]
     story = store.get_storyline(row.storyline_id) if row.storyline_id else None
     return {
-        "event": _event_dict(row),
-        "storyline": _story_dict(story) if story else None,
+        "event": event_dict(row),
+        "storyline": story_dict(story) if story else None,
         "position": position,
         "first_reporter": article_card(first) if first else None,
         "reports": reports,
@@ -258,33 +258,39 @@ def _timeline_svg(events: list[EventRow]) -> dict[str, Any]:
     return {"width": width, "height": 180, "points": points, "ticks": ticks}
 
 
-def storyline_page(store: WebStore, prefs: Preferences, sid: str) -> dict[str, Any] | None:
-    """A storyline: its events on a visual timeline and its key entities over time."""
+def storyline_events(store: WebStore, sid: str) -> tuple[StorylineRow, list[EventRow]] | None:
+    """A storyline and its events (at most 500), or ``None``: what its page and feed share."""
     story = store.get_storyline(sid)
     if story is None:
         return None
-    events = store.list_events(storyline=sid, limit=500)
-    members: dict[str, set[str]] | None = None
+    return story, store.list_events(storyline=sid, limit=500)
+
+
+def storyline_page(store: WebStore, prefs: Preferences, sid: str) -> dict[str, Any] | None:
+    """A storyline: its events on a visual timeline and its key entities over time."""
+    found_story = storyline_events(store, sid)
+    if found_story is None:
+        return None
+    story, events = found_story
     grid = []
     for name in story.key_entities[:8]:
         found = store.find_entities(name, limit=1)
         if not found or prefs.is_quiet("entity", str(found[0].id)):
             continue
-        if members is None:
-            members = {e.id: set(store.event_articles(e.id)) for e in events}
         entity = found[0]
-        # Events naming the entity: joined through its articles.
-        named = {a.article_id for a in store.entity_articles(entity.id, limit=2000)}
+        # Events naming the entity: the events of its articles, in one batched lookup.
+        named = [a.article_id for a in store.entity_articles(entity.id, limit=2000)]
+        hit = {eid for eid, _ in store.events_of(named).values()}
         grid.append(
             {
                 "id": entity.id,
                 "name": plain(entity.name),
-                "events": [bool(named & members[e.id]) for e in events],
+                "events": [e.id in hit for e in events],
             }
         )
     return {
-        "storyline": _story_dict(story),
-        "events": [_event_dict(e) for e in events],
+        "storyline": story_dict(story),
+        "events": [event_dict(e) for e in events],
         "timeline": _timeline_svg(events),
         "entities_over_time": grid,
     }
