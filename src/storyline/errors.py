@@ -8,6 +8,8 @@ This module imports nothing from the package.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BadInputError",
     "ConfigError",
@@ -20,6 +22,21 @@ __all__ = [
 
 class StorylineError(Exception):
     """The root of every error Storyline raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle as cls(*args), which loses (or cannot rebuild) the fields a
+        # subclass keeps beside its message. Rebuild the bare object from its args and put
+        # every field back (engines ship errors between processes).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[StorylineError], args: tuple[Any, ...], fields: dict[str, Any]
+) -> StorylineError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
 
 
 class BadInputError(StorylineError):
@@ -34,11 +51,6 @@ class BadInputError(StorylineError):
         self.reason = reason
         super().__init__(f"{origin}: {reason}")
 
-    def __reduce__(self) -> tuple[type[StorylineError], tuple[str, str]]:
-        # Exceptions pickle as cls(*args); rebuild from both fields (engines ship errors
-        # between processes).
-        return (type(self), (self.origin, self.reason))
-
 
 class SourceError(StorylineError):
     """A source (feed, page, file system, archive) could not be reached or read."""
@@ -47,11 +59,6 @@ class SourceError(StorylineError):
         self.origin = origin
         self.reason = reason
         super().__init__(f"{origin}: {reason}")
-
-    def __reduce__(self) -> tuple[type[StorylineError], tuple[str, str]]:
-        # Exceptions pickle as cls(*args); rebuild from both fields (engines ship errors
-        # between processes).
-        return (type(self), (self.origin, self.reason))
 
 
 class StorageError(StorylineError):

@@ -50,3 +50,23 @@ def test_input_errors_survive_pickling() -> None:
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
         assert (copy.origin, copy.reason, str(copy)) == (error.origin, error.reason, str(error))
+
+
+def test_error_fields_beside_the_message_survive_pickling() -> None:
+    # Pickling as cls(*args) lost FetchError's status and Retry-After (the scheduler's
+    # back-off reads them) and could not rebuild MissingExtraError at all.
+    import pickle
+
+    from storyline.errors import MissingExtraError
+    from storyline.ingest.fetch import FetchError
+    from storyline.store.base import AddResult, BatchError
+
+    errors = (
+        FetchError("https://x/feed", "too many requests", status=429, retry_after=5.0),
+        MissingExtraError("starlette", "web"),
+        BatchError("batch 3 failed", AddResult(["a"], ["b"]), 3),
+    )
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+        assert vars(copy) == vars(error)

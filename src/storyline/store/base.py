@@ -37,10 +37,6 @@ class BatchError(StorageError):
         self.committed = committed
         self.batch = batch
 
-    def __reduce__(self) -> tuple[type[BatchError], tuple[str, AddResult, int]]:
-        # Exceptions pickle as cls(*args); keep the extra fields (engines pass errors around).
-        return (type(self), (str(self), self.committed, self.batch))
-
 
 @dataclass(slots=True)
 class SearchHit:
