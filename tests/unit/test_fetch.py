@@ -66,6 +66,12 @@ def test_a_redirect_to_a_private_address_is_refused(server: FeedServer) -> None:
         fetcher().get(server.url("/to-private"))
 
 
+def test_a_redirect_to_a_malformed_url_is_a_fetch_error(server: FeedServer) -> None:
+    # urljoin raises ValueError on "http://[oops/": a hostile server must not crash a poll.
+    with pytest.raises(FetchError, match="redirect to a bad URL"):
+        fetcher().get(server.url("/to-bad-url"))
+
+
 def test_loopback_needs_an_opt_in(server: FeedServer) -> None:
     before = len(server.hits)
     with pytest.raises(BlockedAddressError, match="loopback"):

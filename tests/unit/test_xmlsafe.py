@@ -32,3 +32,14 @@ def test_the_safe_parser_neither_expands_nor_loads() -> None:
     doc = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     root = etree.fromstring(doc, safe_parser(recover=False))
     assert "root:" not in etree.tostring(root).decode()
+
+
+def test_a_sitemap_link_that_is_not_a_url_is_skipped() -> None:
+    # urljoin raises ValueError on "http://[oops/"; the other links still count.
+    data = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>http://[oops/a</loc></url><url><loc>/news/b.html</loc></url></urlset>"
+    )
+    children, entries = parse_sitemap("https://news.example/sitemap.xml", data)
+    assert children == []
+    assert [e.url for e in entries] == ["https://news.example/news/b.html"]

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from storyline.errors import SourceError
+from storyline.ingest.netguard import join_url
 from storyline.ingest.xmlsafe import declares_entities
 from storyline.model import ARTICLE_MEDIA_TYPE, RawDoc, normalise_text
 
@@ -167,14 +168,6 @@ def _check_item_count(origin: str, data: bytes, max_items: int) -> None:
         raise SourceError(origin, f"refused: the feed has {tags} items, more than {max_items}")
 
 
-def _join(base: str, link: str) -> str | None:
-    """``link`` resolved against ``base``; None when either is not a URL (``http://[``)."""
-    try:
-        return urljoin(base, link)
-    except ValueError:
-        return None
-
-
 def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -226,7 +219,7 @@ def _parse_xml_feed(origin: str, data: bytes, headers: dict[str, str]) -> Feed:
         items.append(
             FeedItem(
                 guid=_text(entry.get("id")),
-                url=_join(base, link) if link else None,
+                url=join_url(base, link) if link else None,
                 title=_text(html_to_text(str(entry.get("title") or ""))),
                 summary=summary,
                 content=content,
@@ -286,7 +279,7 @@ def _parse_json_feed(origin: str, data: bytes) -> Feed:
         items.append(
             FeedItem(
                 guid=_text(str(raw["id"])) if raw.get("id") is not None else None,
-                url=_join(base, url) if url else None,
+                url=join_url(base, url) if url else None,
                 title=_text(raw.get("title")),
                 summary=html_to_text(str(raw.get("summary") or "")),
                 content=content.strip(),
@@ -345,7 +338,7 @@ def discover_feeds(html: bytes | str, base_url: str) -> list[str]:
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         href = link.get("href")
         if "alternate" in rel and href and kind in FEED_TYPES and "comments" not in href:
-            joined = _join(base_url, href.strip())
+            joined = join_url(base_url, href.strip())
             if joined:
                 found.append(joined)
     return list(dict.fromkeys(found))

@@ -31,12 +31,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from storyline import __version__
 from storyline.errors import SourceError
-from storyline.ingest.netguard import NetPolicy, Target
+from storyline.ingest.netguard import NetPolicy, Target, join_url
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -374,7 +374,10 @@ class Fetcher:
                     location = headers.get("location")
                     if not location:
                         raise FetchError(url, f"HTTP {status} redirect without a Location")
-                    return Response(url, status, headers), urljoin(url, location.strip())
+                    target_url = join_url(url, location.strip())
+                    if target_url is None:
+                        raise FetchError(url, f"HTTP {status} redirect to a bad URL {location!r}")
+                    return Response(url, status, headers), target_url
                 if status == 304:
                     return Response(url, status, headers), None
                 if status >= 400 or status < 200:

@@ -27,7 +27,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from storyline.errors import ConfigError, SourceError
 
@@ -37,9 +37,24 @@ __all__ = [
     "NetPolicy",
     "Target",
     "address_problem",
+    "join_url",
 ]
 
 ALLOW_ENV = "STORYLINE_ALLOW_NETWORKS"
+
+
+def join_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``, or ``None`` when either is not a URL.
+
+    Links come from feeds, sitemaps and redirect headers, i.e. from other people's servers;
+    ``urljoin`` raises ``ValueError`` on some of them (``http://[oops/``, an unclosed IPv6
+    bracket), which must become a refused link, not a crash.
+    """
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
+
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

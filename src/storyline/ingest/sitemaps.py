@@ -16,10 +16,11 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from storyline.errors import SourceError
 from storyline.ingest.fetch import Fetcher
+from storyline.ingest.netguard import join_url
 from storyline.ingest.xmlsafe import declares_entities, safe_parser
 
 __all__ = ["SitemapEntry", "parse_sitemap", "sitemap_entries"]
@@ -88,22 +89,23 @@ def parse_sitemap(origin: str, data: bytes) -> tuple[list[str], list[SitemapEntr
     entries: list[SitemapEntry] = []
     for element in root:
         kind = _local(element.tag)
-        loc = next((c.text.strip() for c in element if _local(c.tag) == "loc" and c.text), None)
-        if not loc:
+        found = next((c.text.strip() for c in element if _local(c.tag) == "loc" and c.text), None)
+        loc = join_url(origin, found) if found else None
+        if not loc:  # none, or not a URL
             continue
         if kind == "sitemap":
-            children.append(urljoin(origin, loc))
+            children.append(loc)
             continue
         if kind != "url":
             continue
         news = element.find(f"{_NEWS}news")
         lastmod = next((c.text for c in element if _local(c.tag) == "lastmod"), None)
         if news is None:
-            entries.append(SitemapEntry(urljoin(origin, loc), published=_time(lastmod)))
+            entries.append(SitemapEntry(loc, published=_time(lastmod)))
             continue
         entries.append(
             SitemapEntry(
-                url=urljoin(origin, loc),
+                url=loc,
                 title=_text(news, f"{_NEWS}title"),
                 published=_time(_text(news, f"{_NEWS}publication_date") or lastmod),
                 language=_text(news, f"{_NEWS}publication/{_NEWS}language"),

@@ -166,6 +166,7 @@ def _standard_routes(server: FeedServer) -> None:
     server.route("/hop2", redirect("/feeds/atom.xml"))
     server.route("/loop", redirect("/loop"))
     server.route("/to-private", redirect("http://10.1.2.3/feed.xml"))
+    server.route("/to-bad-url", redirect("http://[oops/feed.xml"))
     server.route("/to-loopback-name", redirect("http://localhost:1/feed.xml"))
 
     def slow(request: BaseHTTPRequestHandler) -> Reply:
