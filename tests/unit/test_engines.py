@@ -64,3 +64,32 @@ def test_combine_events_keeps_the_earliest_title() -> None:
     out = combine_events([a, b], "e2", "s2")
     assert out.title == "second" and out.members == ["y", "z", "x"]
     assert (out.first, out.last, out.languages, out.sources) == (early, late, {"de"}, {"p"})
+
+
+def test_remote_inputs_are_named_by_their_uri_and_keep_their_compression() -> None:
+    # Spark hands remote files (s3a://, hdfs://) over as bytes; they go through a local
+    # copy. Origins and source ids must name the URI (not a random temp file, which made
+    # one source per run), and a .jsonl.gz copy must still be read as gzip.
+    import gzip
+    import json
+
+    from storyline.engines.spark import _remote
+    from storyline.engines.stages import EngineOptions
+
+    line = {"id": "r1", "title": "Delta 4 Heavy", "text": "The rocket launched. " * 30}
+    blob = gzip.compress((json.dumps(line) + "\n").encode())
+    page = (
+        b"<html><head><title>Launch</title></head><body><article><p>"
+        + (b"The Delta 4 Heavy rocket lifted off from Cape Canaveral on Tuesday. " * 20)
+        + b"</p></article></body></html>"
+    )
+    options = EngineOptions(embed=False, enrich=False)
+    uris = ["s3a://news/day/a.jsonl.gz", "s3a://news/day/b.html"]
+    done = [
+        *_remote(options, "jsonl", [(uris[0], blob)]),
+        *_remote(options, "html", [(uris[1], page)]),
+    ]
+    articles = [item.article for item in done]
+    assert len(articles) == 2, done  # no "not valid UTF-8" failure for the gzip copy
+    assert articles[0].origin == f"{uris[0]}:1" and articles[0].source_id == f"file:{uris[0]}"
+    assert articles[1].origin == uris[1] and articles[1].source_id == "file:s3a://news/day"

@@ -139,11 +139,14 @@ def _read_parquet(path: str) -> Iterator[RawDoc | BadInputError]:
         yield row_document(path, row)
 
 
-def read_input(name: str, kind: str, options: FileOptions) -> Iterator[RawDoc | BadInputError]:
-    """The documents of one local input file."""
+def read_input(
+    name: str, kind: str, options: FileOptions, *, label: str | None = None
+) -> Iterator[RawDoc | BadInputError]:
+    """The documents of one local input file (``label``: what to call it in origins and
+    source ids when it is a local copy of a remote input)."""
     if kind == "warc":
-        yield from read_warc(Path(name), max_bytes=options.max_bytes)
+        yield from read_warc(Path(name), max_bytes=options.max_bytes, label=label)
     elif kind == "parquet":
         yield from _read_parquet(name)
     else:
-        yield from read_file(Path(name), options)
+        yield from read_file(Path(name), options, label=label)

@@ -37,8 +37,9 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from storyline.dedup.compare import compare
 from storyline.dedup.fingerprints import Fingerprint, band_keys, fingerprint_from_article
@@ -72,8 +73,7 @@ from storyline.engines.stages import (
     order_key,
 )
 from storyline.errors import BadInputError, MissingExtraError
-from storyline.ingest.files import FileOptions, read_file
-from storyline.ingest.warc import read_warc
+from storyline.ingest.files import FileOptions
 from storyline.link.events import EventClusterer, EventOptions, load_event_params
 from storyline.link.storylines import StorylineLinker, StorylineOptions
 
@@ -151,25 +151,17 @@ def _stages(options: EngineOptions, files: Iterable[tuple[str, str]]) -> Iterato
 
 
 def _remote(options: EngineOptions, kind: str, blobs: Iterable[tuple[str, bytes]]) -> Iterator[Any]:
-    """Inputs Spark fetched (``binaryFiles``): through a temporary file to the same readers."""
+    """Inputs Spark fetched (``binaryFiles``): through a temporary file to the same readers,
+    named by their URI. The copy keeps the URI's suffixes, so ``.jsonl.gz`` stays gzip."""
     file_options = FileOptions(max_bytes=options.max_bytes)
+    default = {"warc": ".warc.gz", "jsonl": ".jsonl", "html": ".html"}.get(kind, ".txt")
     for uri, data in blobs:
-        suffix = {"warc": ".warc.gz", "jsonl": ".jsonl", "html": ".html"}.get(kind, ".txt")
+        suffix = "".join(PurePosixPath(urlsplit(uri).path).suffixes[-2:]) or default
         with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
             handle.write(data)
             handle.flush()
-            path = Path(handle.name)
-            docs = (
-                read_warc(path, max_bytes=options.max_bytes)
-                if kind == "warc"
-                else (read_file(path, file_options))
-            )
-            for item in _safe(Stages(options).process(docs)):
-                if isinstance(item, Failure):
-                    item = Failure(item.origin.replace(handle.name, uri), item.reason)
-                elif item.article.origin:
-                    item.article.origin = item.article.origin.replace(handle.name, uri)
-                yield item
+            docs = read_input(handle.name, kind, file_options, label=uri)
+            yield from _safe(Stages(options).process(docs))
 
 
 def _rows(options: EngineOptions, origin: str, rows: Iterable[Any]) -> Iterator[Any]:

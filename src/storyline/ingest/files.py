@@ -116,16 +116,22 @@ def source_for(path: Path) -> Source:
     return Source(id=f"file:{folder}", kind=SourceKind.FILE, url=folder.as_uri(), title=folder.name)
 
 
-def read_file(path: Path, options: FileOptions = FileOptions()) -> Iterator[RawDoc | BadInputError]:
-    """Yield the documents in one file, or ``BadInputError`` for each part that cannot be read."""
+def read_file(
+    path: Path, options: FileOptions = FileOptions(), *, label: str | None = None
+) -> Iterator[RawDoc | BadInputError]:
+    """Yield the documents in one file, or ``BadInputError`` for each part that cannot be read.
+
+    ``label`` names the file in origins and source ids when ``path`` is only a local copy (a
+    remote URI the Spark engine fetched): the source is then the URI's folder."""
     kind = file_kind(path)
-    origin = str(path)
+    origin = label or str(path)
     try:
         if kind == "jsonl":
-            yield from _read_jsonl(path, options)
+            yield from _read_jsonl(path, options, label)
             return
         data = _read_bytes(path, options.max_bytes)
-        yield document_from_bytes(origin, data, kind or "text", source_for(path).id)
+        source = f"file:{label.rsplit('/', 1)[0]}" if label else source_for(path).id
+        yield document_from_bytes(origin, data, kind or "text", source)
     except BadInputError as error:
         yield error
     except OSError as error:
@@ -207,20 +213,23 @@ def _mb(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB"
 
 
-def _read_jsonl(path: Path, options: FileOptions) -> Iterator[RawDoc | BadInputError]:
+def _read_jsonl(
+    path: Path, options: FileOptions, label: str | None = None
+) -> Iterator[RawDoc | BadInputError]:
     """One article per line, in the shape of DESIGN.md section 5; bad lines are reported alone."""
     fetched = utcnow()
-    default_source = f"file:{path.resolve()}"
+    name = label or str(path)
+    default_source = f"file:{label or path.resolve()}"
     try:
         handle = _open(path)
     except OSError as error:
-        yield BadInputError(str(path), f"cannot read: {error.strerror or error}")
+        yield BadInputError(name, f"cannot read: {error.strerror or error}")
         return
     with handle:
         lineno = 0
         any_line = False
         while True:
-            origin = f"{path}:{lineno + 1}"
+            origin = f"{name}:{lineno + 1}"
             try:
                 line, complete = _bounded_line(handle, options.max_bytes)
             except (gzip.BadGzipFile, EOFError, zlib.error) as error:
@@ -252,7 +261,7 @@ def _read_jsonl(path: Path, options: FileOptions) -> Iterator[RawDoc | BadInputE
                 fields=item,
             )
         if not any_line:
-            yield BadInputError(str(path), "empty file")
+            yield BadInputError(name, "empty file")
 
 
 def _bounded_line(reader: IO[bytes], limit: int) -> tuple[bytes, bool]:

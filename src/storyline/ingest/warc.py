@@ -42,15 +42,22 @@ def warc_source(path: Path) -> Source:
 
 
 def read_warc(
-    path: Path, *, max_bytes: int = 20 * 1024 * 1024, stats: WarcStats | None = None
+    path: Path,
+    *,
+    max_bytes: int = 20 * 1024 * 1024,
+    stats: WarcStats | None = None,
+    label: str | None = None,
 ) -> Iterator[RawDoc | BadInputError]:
     """Yield one ``text/html`` document per archived HTML page; errors are yielded, not
-    raised (a truncated archive yields the pages before the damage, then the error)."""
+    raised (a truncated archive yields the pages before the damage, then the error).
+
+    ``label`` names the archive in origins and its source id when ``path`` is only a local
+    copy (a remote URI the Spark engine fetched)."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     stats = stats if stats is not None else WarcStats()
-    origin = str(path)
-    source_id = warc_source(path).id
+    origin = label or str(path)
+    source_id = f"warc:{label}" if label else warc_source(path).id
     try:
         handle = path.open("rb")
     except OSError as error:
