@@ -89,9 +89,9 @@ class EventParams:
     def accept(self, features: dict[str, float]) -> float:
         """The probability that an article joins its best candidate (see above)."""
         if not self.accept_weights:
-            return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, features["top"]))))
+            return sigmoid(features["top"])
         z = self.accept_bias + sum(w * features[k] for k, w in self.accept_weights.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(z)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +175,11 @@ STANDING_SCALE = 5.0
 MARGIN_CAP = 10.0
 
 
+def sigmoid(x: float) -> float:
+    """The logistic function, clamped so that no logit overflows ``exp``."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
 def standing(cosine: float, background: tuple[float, float] | None) -> float:
     """How far ``cosine`` stands above the background (mean, spread) of the article's
     cosines with every open event, as a z-score scaled into [0, 1].
@@ -193,8 +198,8 @@ def standing(cosine: float, background: tuple[float, float] | None) -> float:
     return float(min(1.0, max(0.0, z / STANDING_SCALE)))
 
 
-def event_features(item: Item, event: EventView) -> dict[str, float]:
-    """The signals of :data:`EVENT_FEATURES` for an article and an event, all in [0, 1]."""
+def _dense(item: Item, event: EventView) -> tuple[float, float]:
+    """Dense cosines of the article with the event's centroid and with its newest members."""
     dense_c = dense_n = 0.0
     if item.vector is not None:
         unit = event.centroid.unit_dense()
@@ -203,12 +208,20 @@ def event_features(item: Item, event: EventView) -> dict[str, float]:
         for vector, _ in event.newest:
             if vector is not None:
                 dense_n = max(dense_n, float(np.clip(np.dot(item.vector, vector), 0.0, 1.0)))
+    return dense_c, dense_n
+
+
+def _standing(item: Item, dense_c: float, dense_n: float) -> float:
+    return standing(max(dense_c, dense_n), item.background) if item.vector is not None else 0.0
+
+
+def event_features(item: Item, event: EventView) -> dict[str, float]:
+    """The signals of :data:`EVENT_FEATURES` for an article and an event, all in [0, 1]."""
+    dense_c, dense_n = _dense(item, event)
     lex_n = max((sparse_cosine(item.lex, lex, 1.0) for _, lex in event.newest), default=0.0)
     cross = bool(item.language) and item.language not in event.languages
     return {
-        "dense_standing": standing(max(dense_c, dense_n), item.background)
-        if item.vector is not None
-        else 0.0,
+        "dense_standing": _standing(item, dense_c, dense_n),
         "dense_cross": dense_c if cross else 0.0,
         "dense_centroid": dense_c,
         "dense_newest": dense_n,
@@ -225,9 +238,5 @@ def accept_features(
     top of ``ranked`` (logits of the article-to-event score, best first)."""
     top = ranked[0][0]
     margin = min(MARGIN_CAP, max(0.0, top - ranked[1][0])) if len(ranked) > 1 else 0.0
-    dense = event_features(item, best)
-    return {
-        "top": top,
-        "margin": margin,
-        "standing": dense["dense_standing"],
-    }
+    # Only the dense part of the best candidate's features: the rest is not needed here.
+    return {"top": top, "margin": margin, "standing": _standing(item, *_dense(item, best))}

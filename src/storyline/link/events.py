@@ -53,6 +53,7 @@ from storyline.link.eventparams import (
     accept_features,
     event_features,
     load_event_params,
+    sigmoid,
     standing,
 )
 from storyline.link.headline import choose_headline
@@ -165,10 +166,6 @@ class Assignment:
 RETITLE_AT = frozenset({2, 3, 5, 8, 13, 21})
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
-
-
 def _stamp(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else float("-inf")
 
@@ -261,7 +258,7 @@ class EventClusterer:
 
     def score(self, item: Item, event: EventState) -> float:
         """The probability that ``item`` reports ``event``."""
-        return _sigmoid(self.logit(item, event))
+        return sigmoid(self.logit(item, event))
 
     def logit(self, item: Item, event: EventState) -> float:
         """:meth:`score` before the sigmoid (what the ranking compares)."""
@@ -304,7 +301,7 @@ class EventClusterer:
             return None, 0.0, False
         top, eid = ranked[0]
         features = accept_features(ranked, item, self.events[eid])
-        return eid, _sigmoid(top), self.params.accept(features) >= self.params.threshold
+        return eid, sigmoid(top), self.params.accept(features) >= self.params.threshold
 
     def _new_event(self, item: Item) -> EventState:
         eid = self.corrections.target(event_id(item.id))
@@ -413,7 +410,7 @@ class EventClusterer:
         gap = _gap_days(a.last, b.last)
         if gap is None:
             gap = weekday_gap(usual_weekday(a.weekdays), b.weekdays)
-        return _sigmoid(z - self._time_penalty(gap))
+        return sigmoid(z - self._time_penalty(gap))
 
     def merge_pass(self) -> list[Merge]:
         """Merge open events that turned out to be one; returns (and records) the merges."""
