@@ -24,13 +24,13 @@ from storyline.dedup import DedupOptions
 from storyline.dedup.fingerprints import fingerprint, to_fields
 from storyline.dedup.urls import canonical_url
 from storyline.embed.base import Embedder, FloatVector, story_text
-from storyline.embed.lexical import CorpusStats, terms
+from storyline.embed.lexical import CorpusStats
 from storyline.enrich import Enricher, EnrichOptions
 from storyline.enrich.base import Enrichment
 from storyline.errors import BadInputError, StorylineError
 from storyline.extract import DEFAULT_OPTIONS, ExtractOptions, MemoryLineStats, extract
 from storyline.ingest.files import DEFAULT_MAX_BYTES
-from storyline.link.signals import READ_TERMS
+from storyline.link.signals import item_terms
 from storyline.model import Article, RawDoc
 
 __all__ = [
@@ -91,7 +91,7 @@ def order_key(article: Article) -> tuple[bool, float, str]:
 
 def document_terms(article: Article) -> set[str]:
     """The distinct terms the event clusterer reads from an article (for document counts)."""
-    return set(terms(f"{article.title}\n{article.text}", limit=READ_TERMS))
+    return set(item_terms(article))
 
 
 def corpus_stats(counts: Iterable[tuple[str, int]], documents: int, min_df: int) -> CorpusStats:

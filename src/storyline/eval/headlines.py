@@ -33,7 +33,7 @@ from storyline.errors import StorylineError
 from storyline.eval.events_data import GoldArticle, load_wikinewssum, wikinewssum_path
 from storyline.eval.options import data_option
 from storyline.link.headline import choose_headline
-from storyline.link.signals import Centroid, make_item
+from storyline.link.signals import Centroid, item_terms, make_item
 
 __all__ = ["HeadlineScores", "evaluate_headlines", "headlines_command", "rouge1"]
 
@@ -111,7 +111,7 @@ def evaluate_headlines(stream: Sequence[GoldArticle]) -> HeadlineScores:
     """Mean ROUGE-1 F1 of chosen, founder and oracle headlines (module docstring)."""
     stats = CorpusStats()
     for gold in stream:  # every document frequency first, as a grown store has them
-        make_item(gold.article, None, stats, learn=stats)
+        stats.add(item_terms(gold.article))
     items = [make_item(g.article, None, stats) for g in stream]
     editor: dict[str, str] = {}
     groups: dict[str, list[int]] = defaultdict(list)

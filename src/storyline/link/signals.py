@@ -32,6 +32,7 @@ __all__ = [
     "Centroid",
     "Item",
     "LiveStats",
+    "item_terms",
     "make_item",
     "sparse_cosine",
 ]
@@ -111,6 +112,12 @@ class LiveStats:
         return self.terms.frequencies(words)
 
 
+def item_terms(article: Article) -> list[str]:
+    """The terms the clusterers read from an article (title, then the first words of its
+    text): what its term vector and the document frequencies are made of."""
+    return terms(f"{article.title}\n{article.text}", limit=READ_TERMS)
+
+
 def make_item(
     article: Article,
     vector: FloatVector | None,
@@ -119,7 +126,7 @@ def make_item(
     learn: CorpusStats | None = None,
 ) -> Item:
     """The :class:`Item` of ``article``; ``learn`` (if given) counts its terms first."""
-    body_terms = terms(f"{article.title}\n{article.text}", limit=READ_TERMS)
+    body_terms = item_terms(article)
     if learn is not None:
         learn.add(body_terms)
     weights = bm25_vector(body_terms, stats)
@@ -378,15 +385,12 @@ class OpenIndex:
                 self._matrix[row] = self._matrix[last]
         self.ids.pop()
 
-    def dense(self, vector: FloatVector | None, k: int) -> list[tuple[str, float]]:
-        """Up to ``k`` (id, cosine) of the open clusters nearest ``vector``."""
-        return self.search(vector, k)[0]
-
     def search(
         self, vector: FloatVector | None, k: int
     ) -> tuple[list[tuple[str, float]], tuple[float, float] | None]:
-        """:meth:`dense` and the mean and standard deviation of all the cosines (``None``
-        with fewer than :data:`BACKGROUND_MIN` open clusters: too few to be a background)."""
+        """Up to ``k`` (id, cosine) of the open clusters nearest ``vector``, and the mean and
+        standard deviation of all the cosines (``None`` with fewer than
+        :data:`BACKGROUND_MIN` open clusters: too few to be a background)."""
         if vector is None or self._matrix is None or not self.ids or k < 1:
             return [], None
         scores = self._matrix[: len(self.ids)] @ vector
