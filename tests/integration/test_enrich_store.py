@@ -96,6 +96,13 @@ def test_re_enrichment_replaces_and_unknown_ids_are_skipped(store_url: str) -> N
         assert sorted(names) == ["Anne Hidalgo", "Paris"]
         assert store.find_entities("Anne Hidalgo")[0].mentions == 1
         assert store.known_entities()[0][0] in {"Anne Hidalgo", "Paris"}
+        rain = Article(id="t2", title="Paris", text="Rain fell on Paris today.")
+        store.add_articles([rain])
+        store.put_enrichments([("t2", enricher.enrich(rain))])
+        top = store.top_entities(limit=5)
+        assert [e.name for e in top][:1] == ["Paris"] and top[0].articles == 2
+        assert [e.articles for e in top] == sorted((e.articles for e in top), reverse=True)
+        assert store.top_entities(limit=1) == top[:1]
 
 
 def test_extract_enrich_adds_contract_fields(tmp_path: Path) -> None:

@@ -230,6 +230,17 @@ class SQLiteEntitiesMixin:
             (row["name"], EntityKind(row["kind"]), aliases.get(int(row["id"]), [])) for row in rows
         ]
 
+    def top_entities(self, *, limit: int = 60) -> list[EntityInfo]:
+        """The most named entities, most articles first (their aliases are not read)."""
+        self._require_schema()
+        with self._read("listing entities") as conn:
+            rows = conn.execute(
+                f"SELECT {_ENTITY_COLUMNS} FROM entities e "  # noqa: S608 - fixed column list
+                "ORDER BY articles DESC, e.id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [_info(row) for row in rows]
+
     def find_entities(
         self, name: str, *, kind: EntityKind | None = None, limit: int = 10
     ) -> list[EntityInfo]:

@@ -172,22 +172,16 @@ def entity_page(store: WebStore, prefs: Preferences, entity_id: int) -> dict[str
 
 def entities_page(store: WebStore, prefs: Preferences, name: str) -> dict[str, Any]:
     """Entities going by a name, or the most named ones."""
-    if name.strip():
-        found = store.find_entities(name.strip(), limit=50)
-        rows = [
-            {"id": e.id, "name": plain(e.name), "kind": str(e.kind), "articles": e.articles}
-            for e in found
-        ]
-    else:
-        rows = []
-        for known, kind, _aliases in store.known_entities(limit=60):
-            hit = store.find_entities(known, kind=kind, limit=1)
-            if hit:
-                e = hit[0]
-                rows.append(
-                    {"id": e.id, "name": plain(e.name), "kind": str(e.kind), "articles": e.articles}
-                )
-    rows = [r for r in rows if not prefs.is_hidden("entity", str(r["id"]))]
+    found = (
+        store.find_entities(name.strip(), limit=50)
+        if name.strip()
+        else store.top_entities(limit=60)
+    )
+    rows = [
+        {"id": e.id, "name": plain(e.name), "kind": str(e.kind), "articles": e.articles}
+        for e in found
+        if not prefs.is_hidden("entity", str(e.id))
+    ]
     return {"query": name, "entities": rows}
 
 
