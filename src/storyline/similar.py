@@ -147,7 +147,6 @@ class SimilarNews:
         # words of its 50 candidates, and they change slowly (see _term_stats).
         self._stats: StoreTermStats | None = None
         self._stats_documents = 0
-        self._stats_checked = -float("inf")
         if self.model.params.embedder != embedder.name:
             raise ConfigError(
                 f"the similarity model was fitted on {self.model.params.embedder!r} vectors, "
@@ -235,15 +234,11 @@ class SimilarNews:
         stale = (
             stats is None
             or len(stats) > MAX_CACHED_TERMS
-            or (
-                self._stats_checked < self._checked
-                and self._articles > self._stats_documents * 1.05
-            )
+            or self._articles > self._stats_documents * 1.05
         )
         if stats is None or stale:
             stats = self._stats = StoreTermStats(self.store)
-            self._stats_documents = stats.documents()
-        self._stats_checked = self._checked
+            self._stats_documents = self._articles  # counted by the index check just made
         return stats
 
     def _query(self, query: Article, vector: FloatVector, *, limit: int) -> SimilarResult:
