@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,9 +46,7 @@ from storyline.dedup.fingerprints import Fingerprint, band_keys, fingerprint_fro
 from storyline.dedup.syndication import choose_original
 from storyline.engines.blocks import (
     UNDATED,
-    BlockResult,
     EventSummary,
-    StorySummary,
     block_of,
     cluster_block,
     combine_events,
@@ -238,17 +236,20 @@ def _group(members: Iterable[tuple[Rank, Fingerprint]]) -> tuple[str, str, list[
     return head, choose_original(fps).article_id, fps
 
 
-def _group_rows(members: Iterable[tuple[Rank, Fingerprint]]) -> list[dict[str, Any]]:
-    head, original, fps = _group(members)
+Group = tuple[str, str, list[Fingerprint]]
+
+
+def _group_rows(group: Group) -> list[dict[str, Any]]:
+    head, original, fps = group
     return [
         {"group_id": head, "article_id": fp.article_id, "original_id": original, "position": i}
         for i, fp in enumerate(fps)
     ]
 
 
-def _group_marks(members: Iterable[tuple[Rank, Fingerprint]]) -> list[tuple[str, Any]]:
+def _group_marks(group: Group) -> list[tuple[str, Any]]:
     """(article id, (duplicate_of, syndicated_from)) for the members of one group."""
-    head, original, fps = _group(members)
+    head, original, fps = group
     out = []
     for fp in fps:
         dup = None if fp.article_id == head else head
@@ -317,17 +318,8 @@ class SparkEngine:
         #: Partitions of every shuffle (the cluster's cores; Spark's default would grow them).
         self.partitions = max(1, int(self.sc.defaultParallelism))
         base = options or EngineOptions()
-        self.options = EngineOptions(
-            enrich=base.enrich,
-            embed=base.embed,
-            window_days=base.window_days,
-            min_df=base.min_df,
-            max_bucket=base.max_bucket,
-            max_bytes=base.max_bytes,
-            embed_threads=base.embed_threads or cores,
-            dedup=base.dedup,
-            extract=base.extract,
-        )
+        # Every option as given (the local engine's run must be the same), threads per task.
+        self.options = replace(base, embed_threads=base.embed_threads or cores)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -392,20 +384,19 @@ class SparkEngine:
             .flatMap(lambda kv: _bucket_pairs(kv[1], limit))
             .distinct(n)
         )
-        by_rank = fps.map(lambda x: (x[0], x[1]))
         judged = (
-            pairs.join(by_rank, n)  # (later, (earlier, fp_later))
+            pairs.join(fps, n)  # (later, (earlier, fp_later))
             .map(lambda x: (x[1][0], (x[0], x[1][1])))
-            .join(by_rank, n)  # (earlier, ((later, fp_later), fp_earlier))
+            .join(fps, n)  # (earlier, ((later, fp_later), fp_earlier))
             .filter(lambda x: compare(x[1][0][1], x[1][1], dedup_options).duplicate)
             .map(lambda x: (x[1][0][0], x[0]))
         )
         labels = components(judged, n)
         groups = (
-            labels.join(by_rank, n)  # (rank, (head rank, fp))
+            labels.join(fps, n)  # (rank, (head rank, fp))
             .map(lambda x: (x[1][0], (x[0], x[1][1])))
             .groupByKey(n)
-            .mapValues(list)
+            .mapValues(_group)  # (head, original, members) once per group
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         marks = groups.flatMap(lambda kv: _group_marks(kv[1]))
@@ -535,6 +526,3 @@ class SparkEngine:
         tuples = rows.map(lambda r: tuple(r[n] for n in names))
         frame = self.spark.createDataFrame(tuples, spark_schema(table))
         frame.write.mode("overwrite").parquet(f"{output.rstrip('/')}/{table}")
-
-
-__all__ += ["BlockResult", "StorySummary"]
