@@ -28,6 +28,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storyline.errors import ConfigError
+from storyline.web.render import error_response
+from storyline.web.security import is_loopback
 
 __all__ = ["RateLimiter", "RateLimits", "TokenBucket", "bucket_class"]
 
@@ -109,7 +111,6 @@ class RateLimiter:
         self.limits = limits or RateLimits()
         self._buckets: OrderedDict[tuple[str, str], TokenBucket] = OrderedDict()
         self._lock = threading.Lock()
-        self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,8 +123,6 @@ class RateLimiter:
         if wait <= 0.0:
             await self.app(scope, receive, send)
             return
-        from storyline.web.render import error_response
-
         request = Request(scope, receive)
         retry = max(1, math.ceil(wait))
         response = error_response(
@@ -134,8 +133,6 @@ class RateLimiter:
 
     def check(self, host: str, kind: str) -> float:
         """Take a token for ``host`` from its ``kind`` bucket: 0.0, or seconds to wait."""
-        from storyline.web.security import is_loopback
-
         loopback = is_loopback(host)
         rate, burst = self.limits.for_class(kind, loopback)
         if rate <= 0:
@@ -150,10 +147,7 @@ class RateLimiter:
                 bucket = self._buckets[key] = TokenBucket(rate, burst, now)
             else:
                 self._buckets.move_to_end(key)
-            wait = bucket.take(now)
-            if wait > 0:
-                self.refused += 1
-            return wait
+            return bucket.take(now)
 
     def _evict(self, now: float) -> None:
         """Drop refilled (idle) buckets; if none, the least recently used tenth."""

@@ -49,7 +49,7 @@ class SimilarService:
     """
 
     def __init__(
-        self, factory: Callable[[], SimilarNews] | None, *, ttl: float = 60.0, size: int = 512
+        self, factory: Callable[[], SimilarNews], *, ttl: float = 60.0, size: int = 512
     ) -> None:
         self._factory = factory
         self._similar: SimilarNews | None = None
@@ -59,12 +59,9 @@ class SimilarService:
         )
         self.ttl = ttl
         self.size = size
-        self.error: str | None = None
 
     def groups(self, article_id: str, limit: int = 8) -> list[dict[str, Any]] | None:
         """Similar news for an article, or ``None`` when the service is unavailable."""
-        if self._factory is None:
-            return None
         key = (article_id, limit)
         with self._lock:  # the index and model are shared
             kept = self._cache.get(key)
@@ -76,9 +73,8 @@ class SimilarService:
                     self._similar = self._factory()
                 result = self._similar.for_article(article_id, limit=limit)
             except (StorylineError, ImportError, OSError) as error:
-                # The page still renders, saying similar news is unavailable; the reason is
-                # kept for the JSON form and the log.
-                self.error = str(error)
+                # The page still renders, saying similar news is unavailable; the reason
+                # goes to the log.
                 logger.warning("similar news unavailable: %s", error)
                 return None
         out = []
