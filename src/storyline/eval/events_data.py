@@ -32,11 +32,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +59,7 @@ __all__ = [
     "source_labels",
     "t17_path",
     "wikinewssum_path",
+    "wikinewssum_rows",
 ]
 
 SPLIT_SALT = "storyline-events-split-v1"
@@ -153,28 +155,34 @@ def _order(key: str) -> str:
     return hashlib.sha256(f"{SPLIT_SALT}:order:{key}".encode()).hexdigest()
 
 
-def load_wikinewssum(path: Path) -> list[GoldArticle]:
-    """Every report and source as an article with its gold event, in stream order."""
-    out: list[GoldArticle] = []
+def wikinewssum_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number from 0, row) of every WikinewsSum line: the number names the event
+    (``wNNNN``) in the gold, the labels and the evaluations."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError as error:
                 raise ConfigError(f"{path}:{number + 1}: not JSON ({error})") from error
-            event = f"w{number:04d}"
-            key = f"{event}-report"
-            report = _article(key, row.get("title"), row.get("text") or "", "en")
-            out.append(GoldArticle(report, event, event))
-            for i, source in enumerate(row.get("sources") or []):
-                text = source.get("maintext") or ""
-                if not text.strip() and not (source.get("title") or "").strip():
-                    continue
-                key = f"{event}-s{i:02d}"
-                art = _article(key, source.get("title"), text, source.get("language"))
-                out.append(GoldArticle(art, event, event))
+
+
+def load_wikinewssum(path: Path) -> list[GoldArticle]:
+    """Every report and source as an article with its gold event, in stream order."""
+    out: list[GoldArticle] = []
+    for number, row in wikinewssum_rows(path):
+        event = f"w{number:04d}"
+        key = f"{event}-report"
+        report = _article(key, row.get("title"), row.get("text") or "", "en")
+        out.append(GoldArticle(report, event, event))
+        for i, source in enumerate(row.get("sources") or []):
+            text = source.get("maintext") or ""
+            if not text.strip() and not (source.get("title") or "").strip():
+                continue
+            key = f"{event}-s{i:02d}"
+            art = _article(key, source.get("title"), text, source.get("language"))
+            out.append(GoldArticle(art, event, event))
     out.sort(key=lambda g: _order(g.article.id))
     return out
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from storyline.errors import BadInputError, StorylineError
-from storyline.eval.events_data import source_annotations, wikinewssum_path
+from storyline.eval.events_data import source_annotations, wikinewssum_path, wikinewssum_rows
 from storyline.eval.options import data_option
 from storyline.extract import extract
 from storyline.extract.pagekind import not_an_article
@@ -58,9 +58,7 @@ class NonArticleScores:
 
 def _wikinewssum(data_dir: Path, scores: NonArticleScores) -> None:
     labels = source_annotations()
-    path = wikinewssum_path(data_dir)
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    for number, row in enumerate(rows):
+    for number, row in wikinewssum_rows(wikinewssum_path(data_dir)):
         _judge(scores, f"w{number:04d}-report", row.get("title") or "", row.get("text") or "")
         for i, source in enumerate(row.get("sources") or []):
             key = f"w{number:04d}-s{i:02d}"

@@ -264,10 +264,8 @@ def kill_during_merge(workdir: Path, *, articles: int = 120) -> FaultResult:
 
 _MIGRATE_CHILD = r"""
 import os, signal, sys
-from storyline.store.migrate import load_migrations
 from storyline.store.sqlite import SQLiteStore
-db, version = sys.argv[1], int(sys.argv[2])
-store = SQLiteStore(db)
+store = SQLiteStore(sys.argv[1])  # at version N-1: the first pending migration is N
 seen = 0
 def trace(statement):
     global seen
@@ -302,8 +300,7 @@ def kill_during_migration(workdir: Path, *, versions: tuple[int, ...] = ()) -> F
         )
         conn.commit()
         conn.close()
-        code = _MIGRATE_CHILD
-        child = _child(code, db, version)
+        child = _child(_MIGRATE_CHILD, db)
         if child.returncode != -signal.SIGKILL:
             result.problems.append(
                 f"migration {version}: child not killed "
@@ -457,7 +454,7 @@ def network_stall(workdir: Path) -> FaultResult:
     from storyline.ingest.netguard import NetPolicy
     from storyline.ingest.scheduler import Poller
     from storyline.pipeline import Pipeline, PipelineOptions
-    from storyline.reliability.hostile import respond, serve
+    from storyline.reliability.hostile import respond, serve, stall
     from storyline.store.sqlite import SQLiteStore
 
     result = FaultResult("network timeout mid-response")
@@ -479,8 +476,8 @@ def network_stall(workdir: Path) -> FaultResult:
         body = feed_body()
         if state["mode"] == "stall":
             head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-            sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body[: len(body) // 2])  # type: ignore[attr-defined]
-            stop.wait(5)
+            head += b"Content-Length: %d\r\n\r\n" % len(body) + body[: len(body) // 2]
+            stall(sock, stop, head, 5)  # type: ignore[arg-type]
         else:
             respond(sock, body, headers={"Content-Type": "application/rss+xml"})  # type: ignore[arg-type]
 
@@ -505,14 +502,12 @@ def network_stall(workdir: Path) -> FaultResult:
         store.save_source(found.source, PollState())
         pipeline = Pipeline(store, PipelineOptions(embed=False, enrich=False, events=False))
         poller = Poller(store, fetcher, pipeline)
-        todo = store.feed_sources()
         counts = []
         for mode, count in (("stall", 8), ("ok", 8), ("ok", 8), ("stall", 12), ("ok", 12)):
             state["mode"], state["count"] = mode, count
             report = poller.run_cycle(store.feed_sources())
             counts.append((mode, report.new_articles, report.failed))
             result.faults += mode == "stall"
-        del todo
         stored = store.count_articles()
     result.notes.append(f"polls (mode, new, failed): {counts}")
     if [c[1] for c in counts] != [0, 8, 0, 0, 4] or [c[2] for c in counts] != [1, 0, 0, 1, 0]:

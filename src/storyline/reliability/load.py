@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,11 +77,9 @@ def _shared_data() -> Path:
 
 
 def _rows(data: Path) -> list[dict[str, Any]]:
-    path = data / "events" / "wikinewssum-en.jsonl"
-    if not path.is_file():
-        raise ConfigError(f"{path}: WikinewsSum not found; pass --data or set STORYLINE_SHARED")
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    from storyline.eval.events_data import wikinewssum_path, wikinewssum_rows
+
+    return [row for _, row in wikinewssum_rows(wikinewssum_path(data))]
 
 
 def event_lines(row: dict[str, Any], number: int, tag: str = "") -> list[dict[str, Any]]:
@@ -378,7 +376,8 @@ def run_load(
 def _count_articles(db: Path) -> int:
     import sqlite3
 
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    # A sqlite3 connection's "with" ends a transaction, not the connection: close it too.
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
 
