@@ -43,6 +43,7 @@ __all__ = [
     "SimilarResult",
     "article_from_text",
     "embed_articles",
+    "root_of",
 ]
 
 #: Candidates fetched from the index and re-ranked per query.
@@ -107,7 +108,8 @@ def embed_articles(
     return done
 
 
-def _root(article: Article) -> str:
+def root_of(article: Article) -> str:
+    """The original a copy folds under (itself when it is no copy)."""
     return article.duplicate_of or article.syndicated_from or article.id
 
 
@@ -255,7 +257,7 @@ class SimilarNews:
             candidate = found.get(cid)
             if candidate is None:
                 continue
-            if _root(candidate) in {query.id, _root(query)}:
+            if root_of(candidate) in {query.id, root_of(query)}:
                 copies.append(candidate)
                 continue
             theirs = profile(candidate, vectors.get(cid))
@@ -272,7 +274,7 @@ def _group(ranked: list[tuple[Scored, Article, Profile]]) -> list[SimilarGroup]:
     heads: list[tuple[SimilarGroup, Profile, frozenset[str]]] = []
     by_root: dict[str, SimilarGroup] = {}
     for scored, article, prof in ranked:
-        root = _root(article)
+        root = root_of(article)
         group = by_root.get(root)
         if group is None:
             words = frozenset(prof.body_terms)

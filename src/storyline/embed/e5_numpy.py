@@ -25,6 +25,7 @@ from typing import ClassVar, cast
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from storyline.embed.base import normalise_rows
 from storyline.embed.e5_file import E5File, F32Array, Layer, read_e5_file
 from storyline.embed.e5_tokenizer import UnigramTokenizer
 
@@ -93,10 +94,7 @@ class NumpyE5:
                     )
         for chunk, vectors in zip(chunks, results, strict=True):
             out[chunk] = vectors
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        result: F32Array = out / norms
-        return result
+        return normalise_rows(out)
 
     def _forward(self, batch: list[list[int]]) -> F32Array:
         """Mean of the last hidden states over each text's tokens, for one padded chunk."""

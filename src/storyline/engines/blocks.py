@@ -26,12 +26,13 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
 from storyline.embed.lexical import TermStatistics
-from storyline.engines.stages import Processed, order_key
+from storyline.engines.stages import Processed, order_key, stream_rank
+from storyline.link.eventdate import usual_date
 from storyline.link.events import EventClusterer, EventParams, EventState, load_event_params
 from storyline.link.signals import QUERY_TERMS, Centroid, Item
 from storyline.link.storylines import StorylineState
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 K = TypeVar("K", bound=Hashable)
+Node = TypeVar("Node", bound=Hashable)
 #: The block of undated articles (never stitched: it has no neighbours in time).
 UNDATED = -1
 
@@ -78,13 +80,11 @@ class EventSummary:
 
     @property
     def when(self) -> date | None:
-        if not self.dates:
-            return None
-        return min(self.dates.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        return usual_date(self.dates)
 
     def rank(self) -> tuple[bool, float, str]:
         """Which of several summaries names their union: the earliest founded."""
-        return (self.first is None, self.first.timestamp() if self.first else 0.0, self.id)
+        return stream_rank(self.first, self.id)
 
 
 @dataclass(slots=True)
@@ -100,7 +100,7 @@ class StorySummary:
     articles: int = 0
 
     def rank(self) -> tuple[bool, float, str]:
-        return (self.first is None, self.first.timestamp() if self.first else 0.0, self.id)
+        return stream_rank(self.first, self.id)
 
 
 @dataclass(slots=True)
@@ -263,17 +263,17 @@ def stitch(
     return out
 
 
-class UnionFind:
-    """Connected components in memory (the local engine; small edge lists in Spark tasks).
+class UnionFind(Generic[Node]):
+    """Connected components in memory (small edge lists, on the Spark driver).
 
     ``rank`` orders nodes; each component is named by its smallest node by rank.
     """
 
-    def __init__(self, rank: Callable[[str], tuple[bool, float, str]]) -> None:
-        self.parent: dict[str, str] = {}
+    def __init__(self, rank: Callable[[Node], Any]) -> None:
+        self.parent: dict[Node, Node] = {}
         self.rank = rank
 
-    def find(self, node: str) -> str:
+    def find(self, node: Node) -> Node:
         root = node
         while self.parent.get(root, root) != root:
             root = self.parent[root]
@@ -281,7 +281,7 @@ class UnionFind:
             node, self.parent[node] = self.parent.get(node, node), root
         return root
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: Node, b: Node) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return

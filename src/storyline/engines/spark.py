@@ -47,6 +47,7 @@ from storyline.dedup.syndication import choose_original
 from storyline.engines.blocks import (
     UNDATED,
     EventSummary,
+    UnionFind,
     block_of,
     cluster_block,
     combine_events,
@@ -69,6 +70,7 @@ from storyline.engines.stages import (
     corpus_stats,
     document_terms,
     order_key,
+    stream_rank,
 )
 from storyline.errors import BadInputError, MissingExtraError
 from storyline.ingest.files import FileOptions
@@ -200,20 +202,11 @@ def components(
     """
     sample = edges.take(local_limit + 1)
     if len(sample) <= local_limit:
-        parent: dict[Any, Any] = {}
-
-        def find(node: Any) -> Any:
-            while parent.get(node, node) != node:
-                parent[node] = parent.get(parent[node], parent[node])
-                node = parent[node]
-            return node
-
+        forest: UnionFind[Any] = UnionFind(lambda node: node)  # named by the smallest node
         for a, b in sample:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            forest.union(a, b)
         nodes = {n for edge in sample for n in edge}
-        return edges.context.parallelize([(n, find(n)) for n in sorted(nodes)], partitions)
+        return edges.context.parallelize([(n, forest.find(n)) for n in sorted(nodes)], partitions)
     adjacent = edges.flatMap(lambda e: [(e[0], e[1]), (e[1], e[0])]).distinct(partitions).cache()
     labels = adjacent.reduceByKey(min, partitions).map(lambda kv: (kv[0], min(kv))).cache()
     for _ in range(max_rounds):
@@ -262,8 +255,7 @@ def _group_marks(group: Group) -> list[tuple[str, Any]]:
 
 
 def _event_rank(state: Any) -> Rank:
-    first = state.first
-    return (first is None, first.timestamp() if first else 0.0, state.id)
+    return stream_rank(state.first, state.id)
 
 
 def _emit_sides(block: int, states: Sequence[Any], reach: int) -> Iterator[tuple[Any, Any]]:

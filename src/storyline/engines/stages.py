@@ -41,6 +41,7 @@ __all__ = [
     "document_terms",
     "order_key",
     "shared_models",
+    "stream_rank",
 ]
 
 #: Articles enriched and embedded together (spaCy ``pipe`` and the e5 batch).
@@ -79,14 +80,19 @@ class Processed:
     vector: FloatVector | None = None
 
 
+def stream_rank(moment: datetime | None, key: str) -> tuple[bool, float, str]:
+    """Stream order of something that happened at ``moment``: by time, the undated last,
+    ties by ``key`` (an article by its publication, an event or storyline by its founding)."""
+    return (moment is None, moment.timestamp() if moment else 0.0, key)
+
+
 def order_key(article: Article) -> tuple[bool, float, str]:
     """Stream order: by publication time, undated articles last, ties by id.
 
     The dedup stage and the event clusterer are order-dependent (the first-seen copy heads
     its group; an article joins events founded before it), so both engines use this order.
     """
-    published: datetime | None = article.published
-    return (published is None, published.timestamp() if published else 0.0, article.id)
+    return stream_rank(article.published, article.id)
 
 
 def document_terms(article: Article) -> set[str]:

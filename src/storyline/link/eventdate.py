@@ -42,6 +42,7 @@ __all__ = [
     "event_weekday",
     "lead_weekday",
     "resolve",
+    "usual_date",
     "usual_weekday",
     "weekday_gap",
 ]
@@ -151,6 +152,13 @@ def lead_weekday(article: Article) -> int | None:
 #: The gap assumed between happenings on different weekdays when no date is known: the
 #: mean of the 1 to 6 days two different weekdays of one week are apart.
 WEEKDAY_GAP_DAYS = 3.5
+
+
+def usual_date(dates: Counter[date]) -> date | None:
+    """An event's date: the one most of its members resolve to (the earliest on ties)."""
+    if not dates:
+        return None
+    return min(dates.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def usual_weekday(weekdays: Counter[int]) -> int | None:

@@ -44,7 +44,7 @@ import numpy as np
 
 from storyline.embed.base import FloatVector
 from storyline.embed.lexical import CorpusStats, TermStatistics
-from storyline.link.eventdate import usual_weekday, weekday_gap
+from storyline.link.eventdate import usual_date, usual_weekday, weekday_gap
 from storyline.link.eventparams import (
     ACCEPT_FEATURES,
     EVENT_FEATURES,
@@ -146,9 +146,7 @@ class EventState:
     @property
     def when(self) -> date | None:
         """The event date: the date most members resolve to (earliest on ties)."""
-        if not self.dates:
-            return None
-        return min(self.dates.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        return usual_date(self.dates)
 
 
 @dataclass(frozen=True, slots=True)

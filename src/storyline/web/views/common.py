@@ -16,7 +16,6 @@ __all__ = [
     "iso",
     "lead_sentence",
     "publisher",
-    "root_of",
     "snippet",
 ]
 
@@ -40,11 +39,6 @@ def entity_id(text: str) -> int | None:
 def iso(value: date | datetime | None) -> str | None:
     """ISO-8601 text of a date or time, or ``None``."""
     return value.isoformat() if value is not None else None
-
-
-def root_of(article: Article) -> str:
-    """The original a copy folds under (itself when it is no copy)."""
-    return article.duplicate_of or article.syndicated_from or article.id
 
 
 def publisher(article: Article) -> str:

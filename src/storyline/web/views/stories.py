@@ -16,10 +16,11 @@ from typing import Any
 
 from storyline.link.stream import EventRow, StorylineRow
 from storyline.model import Article
+from storyline.similar import root_of
 from storyline.web.prefs import Preferences
 from storyline.web.safe import plain
 from storyline.web.store import WebStore
-from storyline.web.views.common import article_card, freshness, iso, lead_sentence, root_of
+from storyline.web.views.common import article_card, freshness, iso, lead_sentence
 
 __all__ = ["event_page", "front_page", "storyline_page"]
 
