@@ -81,6 +81,9 @@ def test_iter_vectors_streams_every_vector_in_chunks(store: SQLiteStore) -> None
     got = {i: row for c in chunks for i, row in zip(c[0], c[1], strict=True)}
     for i, row in zip(ids, matrix, strict=True):
         assert np.array_equal(got[i], row)
+    # The ids alone, in the same order and chunks, for a check that reads only new vectors.
+    assert list(store.iter_vector_ids("m", batch=4)) == [c[0] for c in chunks]
+    assert list(store.iter_vector_ids("other")) == []
 
 
 def test_deleting_an_article_deletes_its_vectors(store: SQLiteStore) -> None:

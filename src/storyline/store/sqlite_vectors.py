@@ -117,6 +117,26 @@ class SQLiteVectorsMixin:
                 return
             last = rows[-1][0]
 
+    def iter_vector_ids(self, model: str, *, batch: int = 100_000) -> Iterator[list[str]]:
+        """The ids of every vector of ``model`` in chunks, without reading the vectors."""
+        self._require_schema()
+        last = ""
+        while True:
+            with self._read("reading vector ids") as conn:
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT article_id FROM article_vectors WHERE model = ? AND "
+                        "article_id > ? ORDER BY article_id LIMIT ?",
+                        (model, last, batch),
+                    )
+                ]
+            if ids:
+                yield ids
+            if len(ids) < batch:
+                return
+            last = ids[-1]
+
     def count_vectors(self, model: str) -> int:
         """How many articles have a vector of ``model``."""
         self._require_schema()

@@ -47,6 +47,10 @@ class VectorStore(Protocol):
         """Every cached vector of ``model`` as (ids, matrix) chunks, in insertion order."""
         ...
 
+    def iter_vector_ids(self, model: str, *, batch: int = 100_000) -> Iterator[list[str]]:
+        """The ids of every cached vector of ``model``, in chunks (no vector is read)."""
+        ...
+
     def count_vectors(self, model: str) -> int:
         """How many articles have a vector of ``model``."""
         ...
