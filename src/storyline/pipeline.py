@@ -12,7 +12,7 @@ in flight; ids are stable, so running the same input again picks up where it sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -86,17 +86,10 @@ class IngestReport:
 
 
 @runtime_checkable
-class _EnrichedStore(Protocol):
-    def is_enriched(self, article_id: str) -> bool: ...
-
-
-@runtime_checkable
 class _PendingStore(Protocol):
-    """A store that can list articles stored but in no event yet (the SQLite store can)."""
+    """A store that can list articles stored but in no event yet (both stores can)."""
 
     def unclustered_ids(self, *, limit: int = 1000) -> list[str]: ...
-
-    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]: ...
 
 
 class Pipeline:
@@ -249,6 +242,8 @@ class Pipeline:
         them as already stored, so the first flush of every run picks them up here, oldest
         first, and runs each missing stage on them: nothing committed stays half-processed.
         """
+        from storyline.store.sqlite_entities import EntityStore
+
         store = self.store
         if not self.options.events or not isinstance(store, EventStore):
             return
@@ -266,7 +261,7 @@ class Pipeline:
                 name = self._embedder().name
                 vectors = store.get_vectors(name, ids)
                 self._embed([a for a in articles if a.id not in vectors], report)
-            if isinstance(store, _EnrichedStore):
+            if self.options.enrich and isinstance(store, EntityStore):
                 self._enrich([a for a in articles if not store.is_enriched(a.id)], report)
             before = report.clustered
             self._cluster(articles, report)
