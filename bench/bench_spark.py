@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from storyline.engines.agreement import agreement
+from storyline.engines.agreement import COLUMNS, table_agreement
 from storyline.engines.local import run_local
 from storyline.engines.output import read_table
 from storyline.engines.sample import build_sample_warc
@@ -180,11 +180,8 @@ def main() -> None:
         for name in ("local1", "local2"):
             got = read_table(folder / name, "articles")
             agree[name] = {
-                column: agreement(
-                    {r["id"]: r[column] or r["id"] for r in ref},
-                    {r["id"]: r[column] or r["id"] for r in got},
-                )["bcubed_f1"]
-                for column in ("duplicate_of", "event_id", "storyline_id")
+                COLUMNS[table]: scores["bcubed_f1"]
+                for table, scores in table_agreement(ref, got).items()
             }
         summary = {
             "input": {"files": len(inputs), "records": sample.pages},

@@ -124,24 +124,14 @@ def spark_compare(reference: str, other: str) -> None:
 
     DIR_A is taken as the reference (e.g. the local engine's output).
     """
-    from storyline.engines.agreement import agreement
+    from storyline.engines.agreement import table_agreement
     from storyline.engines.output import read_table
 
     try:
         a, b = read_table(reference, "articles"), read_table(other, "articles")
     except StorylineError as error:
         raise click.ClickException(str(error)) from error
-    result = {}
-    columns = (
-        ("duplicates", "duplicate_of"),
-        ("events", "event_id"),
-        ("storylines", "storyline_id"),
-    )
-    for name, column in columns:
-        ref = {r["id"]: r[column] or r["id"] for r in a}
-        got = {r["id"]: r[column] or r["id"] for r in b}
-        result[name] = agreement(ref, got)
-    click.echo(json.dumps(result, indent=2))
+    click.echo(json.dumps(table_agreement(a, b), indent=2))
 
 
 @click.command("load")

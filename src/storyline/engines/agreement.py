@@ -13,12 +13,13 @@ Two figures, each over the articles both clusterings place:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from math import comb
+from typing import Any
 
 from storyline.eval.events import bcubed
 
-__all__ = ["adjusted_rand", "agreement"]
+__all__ = ["COLUMNS", "adjusted_rand", "agreement", "table_agreement"]
 
 
 def adjusted_rand(a: Mapping[str, str], b: Mapping[str, str]) -> float:
@@ -50,4 +51,22 @@ def agreement(reference: Mapping[str, str], other: Mapping[str, str]) -> dict[st
         "bcubed_recall": prf["recall"],
         "bcubed_f1": prf["f1"],
         "adjusted_rand": round(adjusted_rand(ref, got), 4),
+    }
+
+
+#: What two engines' ``articles`` tables are compared on: duplicate groups, events,
+#: storylines (an article with none is its own group).
+COLUMNS = {"duplicates": "duplicate_of", "events": "event_id", "storylines": "storyline_id"}
+
+
+def table_agreement(
+    reference: Sequence[Mapping[str, Any]], other: Sequence[Mapping[str, Any]]
+) -> dict[str, dict[str, float]]:
+    """:func:`agreement` of two ``articles`` tables on each of :data:`COLUMNS`."""
+    return {
+        name: agreement(
+            {r["id"]: r[column] or r["id"] for r in reference},
+            {r["id"]: r[column] or r["id"] for r in other},
+        )
+        for name, column in COLUMNS.items()
     }

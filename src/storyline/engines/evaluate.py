@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from storyline.engines.agreement import agreement
+from storyline.engines.agreement import table_agreement
 from storyline.engines.local import run_local
 from storyline.engines.output import read_table
 from storyline.engines.sample import Sample, build_sample_warc
@@ -21,8 +21,6 @@ from storyline.engines.stages import EngineOptions
 from storyline.eval.events import bcubed
 
 __all__ = ["evaluate_spark", "gold_scores"]
-
-COLUMNS = {"duplicates": "duplicate_of", "events": "event_id", "storylines": "storyline_id"}
 
 
 def gold_scores(rows: list[dict[str, Any]], sample: Sample) -> dict[str, float]:
@@ -77,13 +75,7 @@ def evaluate_spark(
                 "files": len(inputs),
                 "window_days": options.window_days,
             },
-            "agreement": {
-                name: agreement(
-                    {r["id"]: r[col] or r["id"] for r in local},
-                    {r["id"]: r[col] or r["id"] for r in got},
-                )
-                for name, col in COLUMNS.items()
-            },
+            "agreement": table_agreement(local, got),
             "gold": {"local": gold_scores(local, sample), "spark": gold_scores(got, sample)},
             "runs": {"local": local_report.as_dict(), "spark": spark_report.as_dict()},
         }
