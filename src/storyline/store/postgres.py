@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from storyline.errors import ConfigError, StorageError
-from storyline.model import Article, utcnow
+from storyline.model import Article
 from storyline.store.base import AddResult, BatchError
 from storyline.store.migrate import (
     Migration,
@@ -51,7 +51,6 @@ from storyline.store.sqlite_dedup import SQLiteDedupMixin
 from storyline.store.sqlite_entities import SQLiteEntitiesMixin
 from storyline.store.sqlite_errors import unencodable_text
 from storyline.store.sqlite_events import SQLiteEventsMixin
-from storyline.store.sqlite_rows import article_params, time_text
 from storyline.store.sqlite_sources import SQLiteSourcesMixin
 from storyline.store.sqlite_vectors import SQLiteVectorsMixin
 
@@ -306,21 +305,10 @@ class PostgresStore(
         self, batch: list[Article], number: int, done: AddResult
     ) -> tuple[list[str], list[str]]:
         """COPY one batch into a staging table, then insert the new ids in one statement."""
-        where = f"{self.url}: adding articles (batch {number})"
-        stored_at = time_text(utcnow()) or ""
-        rows: list[tuple[Any, ...]] = []
-        for n, article in enumerate(batch):
-            try:
-                params = article_params(article, stored_at)
-            except (AttributeError, TypeError, ValueError) as error:
-                name = getattr(article, "id", repr(article)[:60])
-                raise BatchError(
-                    f"{where}: article {name} cannot be stored ({error}); the batch was not "
-                    f"written, {len(done.inserted)} articles of earlier batches were",
-                    AddResult(list(done.inserted), list(done.skipped)),
-                    number,
-                ) from error
-            rows.append((n, *(_clean_text(params[c]) for c in ARTICLE_COLUMNS)))
+        rows: list[tuple[Any, ...]] = [
+            (n, *(_clean_text(params[c]) for c in ARTICLE_COLUMNS))
+            for n, params in enumerate(self._batch_params(batch, number, done))
+        ]
         try:
             with self._write(f"adding articles (batch {number})") as wrapped:
                 conn = cast(PgConnection, wrapped).conn

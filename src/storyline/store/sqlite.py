@@ -26,7 +26,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from types import TracebackType
 
 from storyline.errors import StorageError
-from storyline.model import Article, utcnow
+from storyline.model import Article
 from storyline.store.base import AddResult, BatchError, SearchHit
 from storyline.store.migrate import (
     Migration,
@@ -46,10 +46,8 @@ from storyline.store.sqlite_rows import (
     INSERT_LINK,
     SEARCH,
     TITLE_WEIGHT,
-    article_params,
     schema_version_on,
     sqlite_path,
-    time_text,
 )
 from storyline.store.sqlite_sources import SQLiteSourcesMixin
 from storyline.store.sqlite_vectors import SQLiteVectorsMixin
@@ -240,20 +238,7 @@ class SQLiteStore(
         self, batch: list[Article], number: int, done: AddResult
     ) -> tuple[list[str], list[str]]:
         """Write one batch in one transaction; returns (inserted ids, skipped ids)."""
-        where = f"{self.path}: adding articles (batch {number})"
-        stored_at = time_text(utcnow()) or ""
-        rows = []
-        for article in batch:
-            try:
-                rows.append((article, article_params(article, stored_at)))
-            except (AttributeError, TypeError, ValueError) as error:
-                name = getattr(article, "id", repr(article)[:60])
-                raise BatchError(
-                    f"{where}: article {name} cannot be stored ({error}); the batch was not "
-                    f"written, {len(done.inserted)} articles of earlier batches were",
-                    AddResult(list(done.inserted), list(done.skipped)),
-                    number,
-                ) from error
+        rows = list(zip(batch, self._batch_params(batch, number, done), strict=True))
         inserted: list[str] = []
         skipped: list[str] = []
         current: str | None = None

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from storyline.errors import StorageError
 from storyline.model import Article, RelatedLink, Source, utcnow
-from storyline.store.base import AddResult, SearchHit
+from storyline.store.base import AddResult, BatchError, SearchHit
 from storyline.store.migrate import (
     MIGRATIONS_TABLE_SQL,
     Migration,
@@ -33,6 +33,7 @@ from storyline.store.sqlite_rows import (
     SELECT_LINKS,
     UPSERT_SOURCE,
     article_from_row,
+    article_params,
     source_from_row,
     source_params,
     time_text,
@@ -138,6 +139,7 @@ class SQLiteArticlesMixin:
     both back ends."""
 
     if TYPE_CHECKING:
+        path: Path
 
         def _read(self, action: str) -> AbstractContextManager[sqlite3.Connection]: ...
 
@@ -152,6 +154,27 @@ class SQLiteArticlesMixin:
         ) -> tuple[list[str], list[str]]: ...
 
     # -- articles -------------------------------------------------------------------------
+
+    def _batch_params(
+        self, batch: list[Article], number: int, done: AddResult
+    ) -> list[dict[str, Any]]:
+        """Each article's column values, checked before the batch's transaction begins: an
+        article that cannot be stored fails the batch as :class:`BatchError` naming it."""
+        stored_at = time_text(utcnow()) or ""
+        out = []
+        for article in batch:
+            try:
+                out.append(article_params(article, stored_at))
+            except (AttributeError, TypeError, ValueError) as error:
+                name = getattr(article, "id", repr(article)[:60])
+                raise BatchError(
+                    f"{self.path}: adding articles (batch {number}): article {name} cannot be "
+                    f"stored ({error}); the batch was not written, {len(done.inserted)} "
+                    "articles of earlier batches were",
+                    AddResult(list(done.inserted), list(done.skipped)),
+                    number,
+                ) from error
+        return out
 
     def add_articles(self, articles: Iterable[Article], *, batch_size: int = 500) -> AddResult:
         """Insert new articles, ``batch_size`` per transaction; already stored ids are skipped.
